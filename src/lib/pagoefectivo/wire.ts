@@ -67,6 +67,24 @@ export const REFUND_CODES = {
   REFUND_NOT_FOUND: "405",
 } as const
 
+/**
+ * Codes for PATCH and DELETE /cips/{cip} when the CIP cannot change. PagoEfectivo documents
+ * none (A4 only says "only while unpaid"), so like REFUND_CODES these are this project's and
+ * the sandbox answers with exactly these.
+ */
+export const CIP_CODES = {
+  /** 404: no CIP with that number (the same number as REFUND_CODES.CIP_NOT_FOUND). */
+  CIP_NOT_FOUND: "404",
+  /** 422: the CIP is no longer pending (paid, expired or deleted): its expiry cannot change. */
+  CIP_NOT_PENDING: "621",
+  /** 422: the CIP is paid: it cannot be deleted. */
+  CIP_ALREADY_PAID: "622",
+} as const
+
+/** Values of the `Origin` header required on every call after authorization (A2). */
+export const ORIGINS = ["web", "android", "ios"] as const
+export type Origin = (typeof ORIGINS)[number]
+
 /** CIP states as answered by POST /cips/search. "Cancelado" is PagoEfectivo's word for paid. */
 export const CIP_STATUS = {
   PENDING: 1,

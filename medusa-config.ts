@@ -1,0 +1,52 @@
+/**
+ * The development and test store. It loads the plugin straight from src/: the payment provider
+ * under the Payment module (Medusa's id: pp_pagoefectivo_pagoefectivo) and the plugin's own
+ * `pagoefectivo` module; src/api, src/subscribers, src/jobs and src/admin load as the app's own.
+ *
+ * With no PAGOEFECTIVO_* variables set it talks to the bundled sandbox (`npm run sandbox`) at
+ * http://localhost:4010/v1 with the sandbox's demo credentials.
+ */
+import { defineConfig, loadEnv } from "@medusajs/framework/utils"
+
+loadEnv(process.env.NODE_ENV || "development", process.cwd())
+
+const env = process.env
+
+/** One options object for the provider and the plugin module (see README.md, "Configuration"). */
+const pagoefectivo = {
+  accessKey: env.PAGOEFECTIVO_ACCESS_KEY ?? "SANDBOXACCESSKEY0001",
+  secretKey: env.PAGOEFECTIVO_SECRET_KEY ?? "sandbox-secret-key-0123456789abcdefghijk",
+  serviceId: env.PAGOEFECTIVO_SERVICE_ID ?? "1234",
+  environment: env.PAGOEFECTIVO_ENVIRONMENT,
+  baseUrl: env.PAGOEFECTIVO_BASE_URL ?? (env.PAGOEFECTIVO_ENVIRONMENT ? undefined : "http://localhost:4010/v1"),
+  cipExpiryHours: env.PAGOEFECTIVO_CIP_EXPIRY_HOURS,
+  refundWindowDays: env.PAGOEFECTIVO_REFUND_WINDOW_DAYS,
+  requestTimeoutMs: env.PAGOEFECTIVO_REQUEST_TIMEOUT_MS,
+  connectTimeoutMs: env.PAGOEFECTIVO_CONNECT_TIMEOUT_MS,
+  maxRetries: env.PAGOEFECTIVO_MAX_RETRIES,
+}
+
+module.exports = defineConfig({
+  projectConfig: {
+    databaseUrl: env.DATABASE_URL,
+    http: {
+      storeCors: env.STORE_CORS ?? "http://localhost:8000",
+      adminCors: env.ADMIN_CORS ?? "http://localhost:9000",
+      authCors: env.AUTH_CORS ?? "http://localhost:9000,http://localhost:8000",
+      jwtSecret: env.JWT_SECRET ?? "supersecret",
+      cookieSecret: env.COOKIE_SECRET ?? "supersecret",
+    },
+  },
+  admin: {
+    disable: env.MEDUSA_ADMIN_DISABLED === "true",
+  },
+  modules: [
+    {
+      resolve: "@medusajs/medusa/payment",
+      options: {
+        providers: [{ resolve: "./src/providers/pagoefectivo", id: "pagoefectivo", options: pagoefectivo }],
+      },
+    },
+    { resolve: "./src/modules/pagoefectivo", options: pagoefectivo },
+  ],
+})

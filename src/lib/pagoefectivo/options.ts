@@ -1,0 +1,109 @@
+import { z } from "zod"
+import { BASE_URLS, type Environment } from "./wire"
+
+/**
+ * The plugin's options. The same object is given to the payment provider (under the Payment
+ * module) and to the plugin (its `pagoefectivo` module serves the webhook route and the jobs);
+ * README.md shows it built once from environment variables.
+ */
+export type PagoEfectivoOptions = {
+  /** Merchant access key (PAGOEFECTIVO_ACCESS_KEY). */
+  accessKey: string
+  /** Merchant secret key (PAGOEFECTIVO_SECRET_KEY): signs the auth hash, refunds and notifications. Never sent, never logged. */
+  secretKey: string
+  /** PagoEfectivo service id, up to 4 digits (PAGOEFECTIVO_SERVICE_ID). */
+  serviceId: number | string
+  /** "sandbox" (default) or "production"; ignored when baseUrl is set. */
+  environment?: Environment
+  /** Explicit API base URL, e.g. http://localhost:4010/v1 for the bundled sandbox. */
+  baseUrl?: string
+  /** Hours a CIP stays payable. Default: the merchant's contracted expiry (dateExpiry omitted). */
+  cipExpiryHours?: number
+  /** Days after payment during which a refund may be asked for. Default 180. */
+  refundWindowDays?: number
+  /** Per-attempt timeout of a PagoEfectivo call, ms. Default 10000. */
+  requestTimeoutMs?: number
+  /** Connect timeout, ms. Default 3000. */
+  connectTimeoutMs?: number
+  /** Retries of a retryable call after the first attempt. Default 3. */
+  maxRetries?: number
+  /** The `paymentConcept` shown on the CIP (≤ 50 chars). Default "Compra en línea". */
+  paymentConcept?: string
+}
+
+const positiveInt = (max: number) => z.coerce.number().int().positive().max(max)
+
+const optionsSchema = z
+  .object({
+    accessKey: z.string().trim().min(1, "is missing or empty").max(64, "is longer than 64 characters"),
+    secretKey: z.string().trim().min(1, "is missing or empty").max(256, "is longer than 256 characters"),
+    serviceId: z.coerce
+      .number({ error: "must be a number of up to 4 digits" })
+      .int("must be a whole number")
+      .min(1, "must be between 1 and 9999")
+      .max(9999, "must be between 1 and 9999"),
+    environment: z.enum(["sandbox", "production"], { error: 'must be "sandbox" or "production"' }).default("sandbox"),
+    baseUrl: z
+      .string()
+      .url("must be an absolute http(s) URL such as http://localhost:4010/v1")
+      .refine((u) => /^https?:$/.test(new URL(u).protocol), "must be an absolute http(s) URL such as http://localhost:4010/v1")
+      .optional(),
+    cipExpiryHours: z.coerce.number().positive("must be above 0").max(24 * 365, "must be at most 8760 (a year)").optional(),
+    refundWindowDays: positiveInt(3650).default(180),
+    requestTimeoutMs: positiveInt(120_000).default(10_000),
+    connectTimeoutMs: positiveInt(60_000).default(3_000),
+    maxRetries: z.coerce.number().int().min(0).max(10).default(3),
+    paymentConcept: z.string().min(1).max(50).default("Compra en línea"),
+  })
+
+
+export type ResolvedOptions = Omit<z.output<typeof optionsSchema>, "serviceId"> & {
+  serviceId: number
+  baseUrl: string
+}
+
+/**
+ * Validates options at boot. The error names the option and what is wrong with it, and never
+ * echoes a value (options hold secrets).
+ */
+export function resolveOptions(options: unknown, where = "PagoEfectivo"): ResolvedOptions {
+  const empty = (v: unknown) => v === undefined || v === null || (typeof v === "string" && v.trim() === "")
+  const raw = { ...((options ?? {}) as Record<string, unknown>) }
+  for (const key of ["accessKey", "secretKey", "serviceId"]) {
+    if (empty(raw[key])) {
+      throw new Error(
+        `${where}: option \`${key}\` is missing. Set it, e.g. from ${ENV_NAMES[key]}; see README.md, "Configuration".`
+      )
+    }
+  }
+  for (const key of Object.keys(raw)) if (empty(raw[key]) && !(key in REQUIRED)) delete raw[key]
+  const parsed = optionsSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const name = issue.path.join(".") || "options"
+    throw new Error(`${where}: option \`${name}\` ${issue.message}. See README.md, "Configuration".`)
+  }
+  const o = parsed.data
+  return { ...o, baseUrl: (o.baseUrl ?? BASE_URLS[o.environment]).replace(/\/+$/, "") } as ResolvedOptions
+}
+
+const REQUIRED = { accessKey: 1, secretKey: 1, serviceId: 1 }
+
+export const ENV_NAMES: Record<string, string> = {
+  accessKey: "PAGOEFECTIVO_ACCESS_KEY",
+  secretKey: "PAGOEFECTIVO_SECRET_KEY",
+  serviceId: "PAGOEFECTIVO_SERVICE_ID",
+}
+
+/** The client options for resolved plugin options. */
+export function clientOptions(o: ResolvedOptions) {
+  return {
+    baseUrl: o.baseUrl,
+    accessKey: o.accessKey,
+    secretKey: o.secretKey,
+    serviceId: o.serviceId,
+    requestTimeoutMs: o.requestTimeoutMs,
+    connectTimeoutMs: o.connectTimeoutMs,
+    maxRetries: o.maxRetries,
+  }
+}

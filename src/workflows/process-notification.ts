@@ -1,0 +1,191 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys, MathBN, Modules, PaymentActions } from "@medusajs/framework/utils"
+import {
+  StepResponse,
+  WorkflowResponse,
+  createStep,
+  createWorkflow,
+  transform,
+  when,
+} from "@medusajs/framework/workflows-sdk"
+import { cancelOrderWorkflow, processPaymentWorkflow } from "@medusajs/medusa/core-flows"
+import type { CipNotification, Notification } from "../lib/pagoefectivo"
+import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
+import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
+
+export const PROVIDER_ID_PREFIX = "pp_pagoefectivo_"
+
+export type NotificationTarget =
+  | { kind: "cip.paid"; notification_id: string; session_id: string; amount: number }
+  | { kind: "cip.expired"; notification_id: string; session_id: string; order_id: string | null; cancel_order: boolean }
+  /** Known to us but nothing to do (already applied, or not this version's to handle). */
+  | { kind: "ignore"; notification_id: string; reason: string }
+  /** About a CIP or refund that this store does not know. */
+  | { kind: "unmatched"; notification_id: string; reason: string }
+
+/**
+ * Reads the stored notification and finds what it is about: the payment session (by the CIP's
+ * transactionCode, which is the session id), its order, and whether the facts agree (provider,
+ * CIP number, currency, amount). Reads only.
+ */
+export const resolveNotificationTargetStep = createStep(
+  "pagoefectivo-resolve-notification-target",
+  async ({ id }: { id: string }, { container }) => {
+    const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
+    const stored = await pe.retrievePagoEfectivoNotification(id)
+    const n = stored.payload as unknown as Notification
+    if (n.eventType === "refund.completed" || n.eventType === "refund.rejected") {
+      return new StepResponse<NotificationTarget>({
+        kind: "unmatched",
+        notification_id: id,
+        reason: `no refund ${n.data.refundId} was made by this store`,
+      })
+    }
+    return new StepResponse<NotificationTarget>(await resolveCipTarget(container, pe, id, n))
+  }
+)
+
+async function resolveCipTarget(
+  container: MedusaContainer,
+  pe: PagoEfectivoModuleService,
+  id: string,
+  n: CipNotification
+): Promise<NotificationTarget> {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const sessionId = n.data.transactionCode ?? (await pe.client().searchCip(n.data.cip))?.transactionCode
+  if (!sessionId) return { kind: "unmatched", notification_id: id, reason: `CIP ${n.data.cip} has no transactionCode` }
+
+  const { data: sessions } = await query.graph({
+    entity: "payment_session",
+    fields: ["id", "provider_id", "status", "amount", "currency_code", "data", "payment_collection_id"],
+    filters: { id: sessionId },
+  })
+  const session = sessions[0]
+  if (!session || !String(session.provider_id).startsWith(PROVIDER_ID_PREFIX)) {
+    return { kind: "unmatched", notification_id: id, reason: `no PagoEfectivo payment session ${sessionId}` }
+  }
+  if (String((session.data as Record<string, unknown>)?.cip) !== n.data.cip) {
+    return {
+      kind: "unmatched",
+      notification_id: id,
+      reason: `payment session ${sessionId} holds CIP ${(session.data as Record<string, unknown>)?.cip}, not ${n.data.cip}`,
+    }
+  }
+  const sameCurrency = String(session.currency_code).toUpperCase() === n.data.currency
+  const sameAmount = MathBN.eq(MathBN.convert(session.amount).decimalPlaces(2, 4), MathBN.convert(n.data.amount))
+  if (!sameCurrency || !sameAmount) {
+    throw new Error(
+      `CIP ${n.data.cip} reports ${n.data.amount} ${n.data.currency} but payment session ${sessionId} is for ${session.amount} ${String(session.currency_code).toUpperCase()}; not applied`
+    )
+  }
+
+  if (n.eventType === "cip.paid") {
+    return { kind: "cip.paid", notification_id: id, session_id: sessionId, amount: n.data.amount }
+  }
+  if (session.status === "authorized" || session.status === "captured") {
+    return { kind: "ignore", notification_id: id, reason: `payment session ${sessionId} is already ${session.status}` }
+  }
+  const { data: links } = await query.graph({
+    entity: "order_payment_collection",
+    fields: ["order_id"],
+    filters: { payment_collection_id: session.payment_collection_id },
+  })
+  const orderId = (links[0]?.order_id as string | undefined) ?? null
+  let cancelOrder = false
+  if (orderId) {
+    const { data: orders } = await query.graph({ entity: "order", fields: ["id", "status"], filters: { id: orderId } })
+    cancelOrder = !!orders[0] && orders[0].status !== "canceled"
+  }
+  return { kind: "cip.expired", notification_id: id, session_id: sessionId, order_id: orderId, cancel_order: cancelOrder }
+}
+
+/** Marks the payment session canceled when its CIP expired unpaid. Compensation restores it. */
+export const cancelExpiredSessionStep = createStep(
+  "pagoefectivo-cancel-expired-session",
+  async ({ session_id }: { session_id: string }, { container }) => {
+    const payment = container.resolve(Modules.PAYMENT)
+    const session = await payment.retrievePaymentSession(session_id)
+    if (session.status === "canceled") return new StepResponse(null, null)
+    await payment.updatePaymentSession({
+      id: session.id,
+      amount: session.amount,
+      currency_code: session.currency_code,
+      data: { ...session.data, cipStatus: "expired" },
+      status: "canceled",
+    })
+    return new StepResponse(null, { id: session.id, status: session.status, data: session.data, amount: session.amount, currency_code: session.currency_code })
+  },
+  async (previous, { container }) => {
+    if (!previous) return
+    await container.resolve(Modules.PAYMENT).updatePaymentSession(previous)
+  }
+)
+
+export const markNotificationStep = createStep(
+  "pagoefectivo-mark-notification",
+  async (input: { id: string; status: "processed" | "ignored" | "unmatched"; error?: string | null }, { container }) => {
+    const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
+    await pe.updatePagoEfectivoNotifications({
+      id: input.id,
+      status: input.status,
+      error: input.error ?? null,
+      processed_at: new Date(),
+    })
+    return new StepResponse(null)
+  }
+)
+
+/**
+ * Turns one stored notification into Medusa state:
+ * - cip.paid → Medusa's processPaymentWorkflow with the "captured" action: the session is
+ *   authorized and captured (the provider confirms the CIP is paid), the cart becomes an order if
+ *   it was not one yet, and the order shows paid;
+ * - cip.expired → the payment session is canceled and so is the unpaid order (its reservations
+ *   are released);
+ * - anything unknown to this store is kept and marked unmatched.
+ * Running it twice for the same notification is harmless: each step is idempotent.
+ */
+export const processPagoEfectivoNotificationWorkflow = createWorkflow(
+  "pagoefectivo-process-notification",
+  (input: { id: string }) => {
+    const target = resolveNotificationTargetStep(input)
+
+    when("pagoefectivo-cip-paid", { target }, ({ target }) => target.kind === "cip.paid").then(() => {
+      const processInput = transform({ target }, ({ target }) => ({
+        action: PaymentActions.SUCCESSFUL,
+        data: {
+          session_id: (target as Extract<NotificationTarget, { kind: "cip.paid" }>).session_id,
+          amount: (target as Extract<NotificationTarget, { kind: "cip.paid" }>).amount,
+        },
+      }))
+      processPaymentWorkflow.runAsStep({ input: processInput })
+    })
+
+    when("pagoefectivo-cip-expired", { target }, ({ target }) => target.kind === "cip.expired").then(() => {
+      const sessionInput = transform({ target }, ({ target }) => ({
+        session_id: (target as Extract<NotificationTarget, { kind: "cip.expired" }>).session_id,
+      }))
+      cancelExpiredSessionStep(sessionInput)
+    })
+
+    when(
+      "pagoefectivo-cancel-expired-order",
+      { target },
+      ({ target }) => target.kind === "cip.expired" && target.cancel_order && !!target.order_id
+    ).then(() => {
+      const orderInput = transform({ target }, ({ target }) => ({
+        order_id: (target as Extract<NotificationTarget, { kind: "cip.expired" }>).order_id!,
+      }))
+      cancelOrderWorkflow.runAsStep({ input: orderInput })
+    })
+
+    const mark = transform({ target }, ({ target }) => ({
+      id: target.notification_id,
+      status:
+        target.kind === "unmatched" ? ("unmatched" as const) : target.kind === "ignore" ? ("ignored" as const) : ("processed" as const),
+      error: "reason" in target ? target.reason : null,
+    }))
+    markNotificationStep(mark)
+    return new WorkflowResponse(target)
+  }
+)
