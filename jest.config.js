@@ -14,6 +14,8 @@ module.exports = {
   moduleFileExtensions: ["js", "ts", "json"],
   modulePathIgnorePatterns: ["dist/", "<rootDir>/.medusa/", "<rootDir>/.data/"],
   setupFiles: ["./integration-tests/setup.js"],
+  // Booting a Medusa app per integration spec file takes 10-20 s on 2 cores.
+  testTimeout: testType === "integration:http" ? 120_000 : 15_000,
   testMatch:
     testType === "integration:http"
       ? ["<rootDir>/integration-tests/http/**/*.spec.[jt]s"]

@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+/**
+ * `npm test [-- <jest args>]`
+ *
+ * 1. Finds or starts PostgreSQL (scripts/lib/postgres.ts: DATABASE_URL, else localhost:5432,
+ *    else an embedded server in .data/postgres; PAGOEFECTIVO_FORCE_EMBEDDED_PG=1 forces the
+ *    embedded one).
+ * 2. Runs jest twice: unit (TEST_TYPE=unit) and integration (TEST_TYPE=integration:http,
+ *    --runInBand --forceExit), extra arguments passed to both.
+ * 3. Prints `N passed, N failed` as its very last line, summed over both runs from jest's
+ *    --json output, and exits non-zero if anything failed or jest crashed.
+ *
+ * Medusa's test runner (@medusajs/test-utils 2.21.2) reads DB_HOST, DB_PORT, DB_USERNAME,
+ * DB_PASSWORD (database.js, medusa-test-runner-utils/postgres-template.js). DB_HOST must be
+ * "localhost": for any other host it forces SSL (medusa-test-runner-utils/config.js).
+ */
+"use strict"
+
+const { spawn } = require("child_process")
+const fs = require("fs")
+const os = require("os")
+const path = require("path")
+
+const ROOT = path.resolve(__dirname, "..")
+process.chdir(ROOT)
+
+require("ts-node").register({ transpileOnly: true })
+const { ensurePostgres } = require("./lib/postgres.ts")
+
+const log = (s) => process.stderr.write(`[test] ${s}\n`)
+
+const RUNS = [
+  { name: "unit", testType: "unit", args: [] },
+  { name: "integration", testType: "integration:http", args: ["--runInBand", "--forceExit"] },
+]
+
+let pg = null
+let child = null
+let interrupted = false
+const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "pagoefectivo-jest-"))
+
+async function cleanup() {
+  fs.rmSync(tmpDir, { recursive: true, force: true })
+  if (pg) {
+    const p = pg
+    pg = null
+    await p.stop()
+  }
+}
+
+function onSignal(signal) {
+  if (interrupted) return
+  interrupted = true
+  log(`${signal}: stopping`)
+  const done = async () => {
+    await cleanup().catch(() => undefined)
+    process.exit(signal === "SIGINT" ? 130 : 143)
+  }
+  if (child && child.exitCode === null && child.signalCode === null) {
+    // From a terminal the child got the signal already; forward it for `kill <pid>`.
+    try {
+      child.kill(signal)
+    } catch {
+      /* gone */
+    }
+    const t = setTimeout(() => {
+      try {
+        child.kill("SIGKILL")
+      } catch {
+        /* gone */
+      }
+    }, 15000)
+    child.once("exit", () => {
+      clearTimeout(t)
+      done()
+    })
+  } else {
+    done()
+  }
+}
+for (const s of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(s, () => onSignal(s))
+
+function runJest(run, extraArgs, env) {
+  const outputFile = path.join(tmpDir, `${run.name}.json`)
+  const jestBin = require.resolve("jest/bin/jest")
+  const args = [jestBin, "--passWithNoTests", "--json", `--outputFile=${outputFile}`, ...run.args, ...extraArgs]
+  log(`jest (${run.name}): TEST_TYPE=${run.testType} ${args.slice(1).join(" ")}`)
+  return new Promise((resolve) => {
+    child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...env, TEST_TYPE: run.testType },
+      stdio: ["ignore", "inherit", "inherit"],
+    })
+    child.on("error", (err) => resolve({ code: null, signal: null, error: err, outputFile }))
+    child.on("exit", (code, signal) => resolve({ code, signal, outputFile }))
+  }).finally(() => {
+    child = null
+  })
+}
+
+/** Counts from jest's JSON; a suite that failed to run counts as one failure. */
+function summarise(run, result) {
+  let json = null
+  try {
+    json = JSON.parse(fs.readFileSync(result.outputFile, "utf8"))
+  } catch {
+    /* no or partial output: jest crashed */
+  }
+  if (!json) {
+    const why = result.error ? result.error.message : result.signal ? `signal ${result.signal}` : `exit code ${result.code}`
+    log(`jest (${run.name}) crashed (${why}) and wrote no results`)
+    return { passed: 0, failed: 1 }
+  }
+  let passed = json.numPassedTests || 0
+  let failed = json.numFailedTests || 0
+  let brokenSuites = 0
+  for (const suite of json.testResults || []) {
+    const failingTests = (suite.assertionResults || []).filter((a) => a.status === "failed").length
+    if (suite.status === "failed" && failingTests === 0) brokenSuites++
+  }
+  failed += Math.max(brokenSuites, json.numRuntimeErrorTestSuites || 0)
+  if (result.code !== 0 && failed === 0) {
+    // jest failed for a reason outside the counts (bad option, globalSetup, open handles…).
+    log(`jest (${run.name}) exited with ${result.signal ? `signal ${result.signal}` : `code ${result.code}`}`)
+    failed = 1
+  }
+  return { passed, failed }
+}
+
+async function main() {
+  const extraArgs = process.argv.slice(2)
+  pg = await ensurePostgres({ log: (s) => process.stderr.write(`[postgres] ${s}\n`) })
+  if (pg.host !== "localhost") {
+    log(`warning: DB host ${pg.host} is not localhost; Medusa's test runner will then require SSL`)
+  }
+
+  const nodeOptions = (process.env.NODE_OPTIONS || "").split(/\s+/).filter(Boolean)
+  if (!nodeOptions.includes("--experimental-vm-modules")) nodeOptions.push("--experimental-vm-modules")
+  const env = {
+    ...process.env,
+    DB_HOST: pg.host,
+    DB_PORT: String(pg.port),
+    DB_USERNAME: pg.user,
+    DB_PASSWORD: pg.password,
+    NODE_OPTIONS: nodeOptions.join(" "),
+    // Quieter defaults; set them yourself to override (e.g. LOG_LEVEL=info npm test).
+    LOG_LEVEL: process.env.LOG_LEVEL || "warn",
+    MEDUSA_DISABLE_TELEMETRY: process.env.MEDUSA_DISABLE_TELEMETRY || "true",
+  }
+
+  let passed = 0
+  let failed = 0
+  for (const run of RUNS) {
+    const t0 = Date.now()
+    const result = await runJest(run, extraArgs, env)
+    if (interrupted) return new Promise(() => undefined) // the signal handler exits
+    const r = summarise(run, result)
+    log(`${run.name}: ${r.passed} passed, ${r.failed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+    passed += r.passed
+    failed += r.failed
+  }
+  await cleanup()
+  return { passed, failed }
+}
+
+main().then(
+  ({ passed, failed }) => {
+    process.stdout.write(`${passed} passed, ${failed} failed\n`)
+    process.exit(failed > 0 ? 1 : 0)
+  },
+  async (err) => {
+    process.stderr.write(`[test] ${err && err.stack ? err.stack : err}\n`)
+    await cleanup().catch(() => undefined)
+    process.stdout.write(`0 passed, 1 failed\n`)
+    process.exit(1)
+  }
+)
