@@ -19,6 +19,7 @@ import { PagoEfectivoError } from "./errors"
 import {
   CODES,
   CORRELATION_HEADER,
+  REFUND_CODES,
   type CipData,
   type CipSearchItem,
   type CreateCipRequest,
@@ -192,7 +193,9 @@ export class PagoEfectivoClient {
       )
       return data
     } catch (e) {
-      if (e instanceof PagoEfectivoError && e.status === 404) return []
+      // Only PagoEfectivo's own "unknown CIP" answer means none is known (a 404 from a wrong
+      // base URL must not read as "no such CIP").
+      if (e instanceof PagoEfectivoError && e.status === 404 && e.code === REFUND_CODES.CIP_NOT_FOUND) return []
       throw e
     }
   }
@@ -267,7 +270,9 @@ export class PagoEfectivoClient {
       )
       return data
     } catch (e) {
-      if (e instanceof PagoEfectivoError && e.status === 404) return null
+      // Only "refund not found" means PagoEfectivo never received it: any other 404 (a wrong
+      // base URL, say) must not be taken as proof that no refund happened.
+      if (e instanceof PagoEfectivoError && e.status === 404 && e.code === REFUND_CODES.REFUND_NOT_FOUND) return null
       throw e
     }
   }

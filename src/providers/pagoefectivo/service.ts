@@ -31,6 +31,7 @@ import {
 import {
   type CipSearchItem,
   type CipState,
+  CIP_CODES,
   CURRENCIES,
   type Currency,
   PagoEfectivoClient,
@@ -294,8 +295,8 @@ class PagoEfectivoProviderService extends AbstractPaymentProvider<PagoEfectivoOp
       await this.client_.deleteCip(current.cip)
       return { ...data, cipStatus: "deleted" as const }
     } catch (e) {
-      if (e instanceof PagoEfectivoError && e.status === 404) return { ...data, cipStatus: "deleted" as const }
-      if (e instanceof PagoEfectivoError && e.status === 422) {
+      if (e instanceof PagoEfectivoError && e.code === CIP_CODES.CIP_NOT_FOUND) return { ...data, cipStatus: "deleted" as const }
+      if (e instanceof PagoEfectivoError && e.code === CIP_CODES.CIP_ALREADY_PAID) {
         throw new MedusaError(
           MedusaError.Types.NOT_ALLOWED,
           `PagoEfectivo: CIP ${current.cip} is already paid and cannot be ${why === "replace" ? "replaced" : "canceled"}; refund it instead`

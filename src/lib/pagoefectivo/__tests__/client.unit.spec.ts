@@ -358,6 +358,21 @@ describe("client: errors", () => {
   })
 })
 
+describe("client: not found", () => {
+  it("reads only PagoEfectivo's own not-found codes as 'unknown', never any 404", async () => {
+    let answer: { code: string } = { code: "404" }
+    handler = (req, body, res) =>
+      req.url === "/v1/authorizations" ? tokenAnswer(res) : json(res, 404, { ...answer, message: "no" })
+    const c = client()
+    expect(await c.searchCips(["1"])).toEqual([])
+    answer = { code: "405" }
+    expect(await c.getRefund("ref_1")).toBeNull()
+    answer = { code: "490" } // e.g. a wrong base URL
+    await expect(c.searchCips(["1"])).rejects.toMatchObject({ status: 404, code: "490" })
+    await expect(c.getRefund("ref_1")).rejects.toMatchObject({ status: 404, code: "490" })
+  })
+})
+
 describe("parseRetryAfter", () => {
   it("reads seconds and HTTP dates", () => {
     expect(parseRetryAfter("2")).toBe(2000)
