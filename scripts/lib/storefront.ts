@@ -38,7 +38,10 @@ export type CheckoutInput = {
   regionId: string
   variantId: string
   email: string
-  currency?: "pen" | "usd" | "eur"
+  /** Shipping country; "pe" by default. */
+  countryCode?: string
+  /** Leave shipping out (the refusal specs stop before completion). */
+  skipShipping?: boolean
   quantity?: number
   /** Called after each step with its duration, for the demo's printout. */
   onStep?: (step: string, ms: number, detail?: string) => void
@@ -57,7 +60,6 @@ export async function prepareCart(api: StoreApi, input: CheckoutInput) {
     storeCall(api, "POST", "/store/carts", {
       region_id: input.regionId,
       email: input.email,
-      ...(input.currency ? { currency_code: input.currency } : {}),
     })
   )
   await step("add item", () =>
@@ -70,18 +72,20 @@ export async function prepareCart(api: StoreApi, input: CheckoutInput) {
     city: "Lima",
     province: "Lima",
     postal_code: "15001",
-    country_code: "pe",
+    country_code: input.countryCode ?? "pe",
     phone: "987654321",
   }
   await step("set address", () =>
     storeCall(api, "POST", `/store/carts/${cart.id}`, { shipping_address: address, billing_address: address })
   )
-  const { shipping_options } = await step("list shipping options", () =>
-    storeCall(api, "GET", `/store/shipping-options?cart_id=${cart.id}`)
-  )
-  await step("choose shipping", () =>
-    storeCall(api, "POST", `/store/carts/${cart.id}/shipping-methods`, { option_id: shipping_options[0].id })
-  )
+  if (!input.skipShipping) {
+    const { shipping_options } = await step("list shipping options", () =>
+      storeCall(api, "GET", `/store/shipping-options?cart_id=${cart.id}`)
+    )
+    await step("choose shipping", () =>
+      storeCall(api, "POST", `/store/carts/${cart.id}/shipping-methods`, { option_id: shipping_options[0].id })
+    )
+  }
   const { payment_collection } = await step("create payment collection", () =>
     storeCall(api, "POST", "/store/payment-collections", { cart_id: cart.id })
   )

@@ -15,9 +15,14 @@ import {
 
 export const PAGOEFECTIVO_PROVIDER_ID = "pp_pagoefectivo_pagoefectivo"
 export const REGION_NAME = "Perú"
+export const USD_REGION_NAME = "Internacional (USD)"
+const USD_COUNTRIES = ["cl", "co", "ec", "bo", "us"]
 
 export type SeededStore = {
+  /** Perú, in PEN. */
   regionId: string
+  /** Cross-border buyers priced in USD (Chile, Colombia, Ecuador, Bolivia, USA). */
+  usdRegionId: string
   salesChannelId: string
   publishableKey: string
   productId: string
@@ -70,10 +75,17 @@ export async function seedPeruStore(container: MedusaContainer): Promise<SeededS
           countries: ["pe"],
           payment_providers: [PAGOEFECTIVO_PROVIDER_ID, "pp_system_default"],
         },
+        {
+          name: USD_REGION_NAME,
+          currency_code: "usd",
+          countries: USD_COUNTRIES,
+          payment_providers: [PAGOEFECTIVO_PROVIDER_ID, "pp_system_default"],
+        },
       ],
     },
   })
   const region = regions[0]
+  const usdRegion = regions[1]
 
   const fulfillment = container.resolve(Modules.FULFILLMENT)
   const { data: profiles } = await query.graph({ entity: "shipping_profile", fields: ["id"], filters: { type: "default" } })
@@ -88,7 +100,12 @@ export async function seedPeruStore(container: MedusaContainer): Promise<SeededS
   const fulfillmentSet = await fulfillment.createFulfillmentSets({
     name: "Lima warehouse delivery",
     type: "shipping",
-    service_zones: [{ name: "Perú", geo_zones: [{ country_code: "pe", type: "country" }] }],
+    service_zones: [
+      {
+        name: "Perú y Sudamérica",
+        geo_zones: ["pe", ...USD_COUNTRIES].map((country_code) => ({ country_code, type: "country" as const })),
+      },
+    ],
   })
 
   const { result: locations } = await createStockLocationsWorkflow(container).run({
@@ -108,6 +125,7 @@ export async function seedPeruStore(container: MedusaContainer): Promise<SeededS
     { currency_code: "usd", amount: 3 },
     { currency_code: "eur", amount: 3 },
     { region_id: region.id, amount: 10 },
+    { region_id: usdRegion.id, amount: 3 },
   ]
   const { result: options } = await createShippingOptionsWorkflow(container).run({
     input: [
@@ -176,6 +194,7 @@ export async function seedPeruStore(container: MedusaContainer): Promise<SeededS
 
   return {
     regionId: region.id,
+    usdRegionId: usdRegion.id,
     salesChannelId: salesChannel.id,
     publishableKey: keys[0].token,
     productId: products[0].id,
@@ -188,8 +207,8 @@ export async function seedPeruStore(container: MedusaContainer): Promise<SeededS
 
 async function findSeeded(container: MedusaContainer): Promise<SeededStore | null> {
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
-  const { data: regions } = await query.graph({ entity: "region", fields: ["id"], filters: { name: REGION_NAME } })
-  if (!regions.length) return null
+  const { data: regions } = await query.graph({ entity: "region", fields: ["id", "name"], filters: { name: [REGION_NAME, USD_REGION_NAME] } })
+  if (regions.length < 2) return null
   const { data: products } = await query.graph({
     entity: "product",
     fields: ["id", "variants.id", "sales_channels.id"],
@@ -199,7 +218,8 @@ async function findSeeded(container: MedusaContainer): Promise<SeededStore | nul
   const { data: options } = await query.graph({ entity: "shipping_option", fields: ["id", "name"] })
   const { data: locations } = await query.graph({ entity: "stock_location", fields: ["id"], filters: { name: "Lima warehouse" } })
   return {
-    regionId: regions[0].id,
+    regionId: regions.find((r) => r.name === REGION_NAME)!.id,
+    usdRegionId: regions.find((r) => r.name === USD_REGION_NAME)!.id,
     salesChannelId: products[0].sales_channels[0].id,
     publishableKey: keys[0].token,
     productId: products[0].id,

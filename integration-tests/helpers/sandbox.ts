@@ -1,0 +1,79 @@
+import { type SandboxHandle, type SandboxSnapshot, startSandbox } from "../../sandbox/server"
+
+/**
+ * Starts the bundled PagoEfectivo sandbox for a spec file, before Medusa boots, and points the
+ * store's PagoEfectivo options at it. Register it BEFORE medusaIntegrationTestRunner so that its
+ * beforeAll runs first. Everything else goes over HTTP, as to PagoEfectivo.
+ */
+export function useSandbox(env: Record<string, string> = {}) {
+  const handle: { sandbox?: SandboxHandle } = {}
+  beforeAll(async () => {
+    handle.sandbox = await startSandbox({
+      port: 0,
+      log: () => {},
+      config: { notificationRetryDelayMs: 100, refunds: { autoSettle: "none", settleDelayMs: 50 } },
+    })
+    process.env.PAGOEFECTIVO_BASE_URL = handle.sandbox.apiUrl
+    // Short timeouts keep the fault specs quick; the defaults are 10 s / 3 retries.
+    process.env.PAGOEFECTIVO_REQUEST_TIMEOUT_MS ??= "1500"
+    Object.assign(process.env, env)
+  })
+  afterAll(async () => {
+    await handle.sandbox?.close()
+  })
+  return new SandboxControl(() => handle.sandbox!.url)
+}
+
+/** The sandbox's control API (/__sandbox/…), over HTTP. */
+export class SandboxControl {
+  constructor(private readonly base: () => string) {}
+
+  get url() {
+    return this.base()
+  }
+
+  async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(this.base() + path, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await res.text()
+    if (!res.ok) throw new Error(`sandbox ${method} ${path} → ${res.status} ${text}`)
+    return (text ? JSON.parse(text) : undefined) as T
+  }
+
+  reset() {
+    return this.call("POST", "/__sandbox/reset")
+  }
+  config(patch: Record<string, unknown>) {
+    return this.call("PUT", "/__sandbox/config", patch)
+  }
+  fault(fault: Record<string, unknown> | Record<string, unknown>[]) {
+    return this.call("PUT", "/__sandbox/faults", fault)
+  }
+  clearFaults() {
+    return this.call("DELETE", "/__sandbox/faults")
+  }
+  state(): Promise<SandboxSnapshot> {
+    return this.call("GET", "/__sandbox/state")
+  }
+  pay(cip: string, body: Record<string, unknown> = {}) {
+    return this.call("POST", `/__sandbox/cips/${cip}/pay`, { wait: true, ...body })
+  }
+  expire(cip: string) {
+    return this.call("POST", `/__sandbox/cips/${cip}/expire`, { wait: true })
+  }
+}
+
+/** Polls `probe` until it returns a truthy value (or `timeoutMs` passes, then fails with the last value). */
+export async function eventually<T>(probe: () => Promise<T>, { timeoutMs = 15_000, intervalMs = 100, what = "condition" } = {}) {
+  const deadline = Date.now() + timeoutMs
+  let last: T | undefined
+  while (Date.now() < deadline) {
+    last = await probe()
+    if (last) return last
+    await new Promise((r) => setTimeout(r, intervalMs))
+  }
+  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`)
+}
