@@ -127,9 +127,12 @@ export const faultSchema = z
     times: z.number().int().positive().optional(),
     // Request faults
     latencyMs: z.number().int().nonnegative().max(120_000).optional(),
-    status: z.number().int().min(400).max(599).optional(),
+    /** 400-599 for an error answer; with `body`, any status 200-599. */
+    status: z.number().int().min(200).max(599).optional(),
     retryAfter: z.number().int().nonnegative().optional(),
     dropConnection: z.enum(["before", "after-commit"]).optional(),
+    /** Answer these raw bytes (as text/html, with `status` or 200) instead of processing: a malformed answer. */
+    body: z.string().max(65_536).optional(),
     // Notification faults
     eventType: z.string().min(1).optional(),
     duplicate: z.number().int().positive().max(20).optional(),
@@ -142,7 +145,7 @@ export const faultSchema = z
     if (!isNotification && !f.path.startsWith("/")) {
       ctx.addIssue({ code: "custom", path: ["path"], message: 'must start with "/" or be "notifications"' })
     }
-    const requestKeys = ["method", "latencyMs", "status", "retryAfter", "dropConnection"] as const
+    const requestKeys = ["method", "latencyMs", "status", "retryAfter", "dropConnection", "body"] as const
     const notificationKeys = ["eventType", "duplicate", "delayMs", "drop"] as const
     const wrong = isNotification ? requestKeys : notificationKeys
     for (const key of wrong) {
@@ -156,9 +159,15 @@ export const faultSchema = z
     }
     const effects = isNotification
       ? [f.duplicate, f.delayMs, f.drop]
-      : [f.latencyMs, f.status, f.retryAfter, f.dropConnection]
+      : [f.latencyMs, f.status, f.retryAfter, f.dropConnection, f.body]
     if (effects.every((e) => e === undefined)) {
       ctx.addIssue({ code: "custom", path: [], message: "a fault needs at least one effect" })
+    }
+    if (f.status !== undefined && f.status < 400 && f.body === undefined) {
+      ctx.addIssue({ code: "custom", path: ["status"], message: "must be 400-599 (a status below 400 needs `body`)" })
+    }
+    if (f.body !== undefined && f.dropConnection !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["body"], message: "use either body or dropConnection" })
     }
     if (f.status !== undefined && f.dropConnection !== undefined) {
       ctx.addIssue({ code: "custom", path: ["dropConnection"], message: "use either status or dropConnection" })

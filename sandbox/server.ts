@@ -658,6 +658,10 @@ class Sandbox {
           req.socket.destroy()
           return
         }
+        if (fault.body !== undefined) {
+          note += " (malformed answer)"
+          return this.send(res, { status: fault.status ?? 200, html: fault.body })
+        }
         const status = fault.status ?? (fault.retryAfter !== undefined ? 429 : undefined)
         if (status !== undefined) {
           const headers: Record<string, string> = {}

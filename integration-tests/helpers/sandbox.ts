@@ -21,15 +21,27 @@ export function useSandbox(env: Record<string, string> = {}) {
   afterAll(async () => {
     await handle.sandbox?.close()
   })
-  return new SandboxControl(() => handle.sandbox!.url)
+  return new SandboxControl(() => handle.sandbox!)
 }
 
 /** The sandbox's control API (/__sandbox/…), over HTTP. */
 export class SandboxControl {
-  constructor(private readonly base: () => string) {}
+  constructor(private readonly handle: () => SandboxHandle) {}
+
+  private base() {
+    return this.handle().url
+  }
 
   get url() {
     return this.base()
+  }
+
+  /**
+   * The sandbox's live state, for the few specs that play PagoEfectivo changing its mind behind
+   * the store's back (a reversed payment, a CIP it no longer knows). Everything else uses HTTP.
+   */
+  get live() {
+    return this.handle().state
   }
 
   async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {

@@ -220,7 +220,7 @@ async function findSeeded(container: MedusaContainer): Promise<SeededStore | nul
   return {
     regionId: regions.find((r) => r.name === REGION_NAME)!.id,
     usdRegionId: regions.find((r) => r.name === USD_REGION_NAME)!.id,
-    salesChannelId: products[0].sales_channels[0].id,
+    salesChannelId: products[0].sales_channels![0]!.id,
     publishableKey: keys[0].token,
     productId: products[0].id,
     variantId: products[0].variants[0].id,

@@ -81,6 +81,8 @@ export type AttemptRecord = {
   latencyMs: number
   correlationId: string | null
   error: string | null
+  /** True when this attempt may have been processed although it failed (timeout, reset, 5xx). */
+  ambiguous: boolean
   /** The answer's body as received (PagoEfectivo's answers hold no secrets), capped at 2 KB. */
   response: string | null
 }
@@ -420,6 +422,7 @@ export class PagoEfectivoClient {
       latencyMs,
       correlationId,
       error: failure ? failure.message : null,
+      ambiguous: failure?.ambiguous ?? false,
       response: text === null ? null : text.slice(0, 2048),
     })
     if (failure) throw failure

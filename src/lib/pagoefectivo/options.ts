@@ -29,6 +29,11 @@ export type PagoEfectivoOptions = {
   maxRetries?: number
   /** The `paymentConcept` shown on the CIP (≤ 50 chars). Default "Compra en línea". */
   paymentConcept?: string
+  /**
+   * A second refund of the same amount on the same payment within this many seconds is refused
+   * as a double click (0 turns the guard off). Default 10.
+   */
+  duplicateRefundGuardSeconds?: number
 }
 
 const positiveInt = (max: number) => z.coerce.number().int().positive().max(max)
@@ -54,6 +59,7 @@ const optionsSchema = z
     connectTimeoutMs: positiveInt(60_000).default(3_000),
     maxRetries: z.coerce.number().int().min(0).max(10).default(3),
     paymentConcept: z.string().min(1).max(50).default("Compra en línea"),
+    duplicateRefundGuardSeconds: z.coerce.number().int().min(0).max(3600).default(10),
   })
 
 

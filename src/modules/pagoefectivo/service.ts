@@ -1,6 +1,9 @@
 import type { Context, Logger } from "@medusajs/framework/types"
 import { InjectManager, MedusaContext, MedusaService, generateEntityId } from "@medusajs/framework/utils"
-import type { EntityManager } from "@medusajs/framework/mikro-orm/knex"
+import type { EntityManager, Knex } from "@medusajs/framework/mikro-orm/knex"
+import { MedusaError } from "@medusajs/framework/utils"
+import { describeRefundFailure } from "../../lib/pagoefectivo/refund-errors"
+import { type RefundRecord, RefundLedger } from "./ledger"
 import {
   type Notification,
   type PagoEfectivoClient,
@@ -10,8 +13,9 @@ import {
 } from "../../lib/pagoefectivo"
 import { type ResolvedOptions, clientOptions, resolveOptions } from "../../lib/pagoefectivo/options"
 import PagoEfectivoNotification from "./models/notification"
+import PagoEfectivoRefund from "./models/refund"
 
-type InjectedDependencies = { logger: Logger }
+type InjectedDependencies = { logger: Logger; __pg_connection__: Knex }
 
 export type RecordedNotification = { id: string; duplicate: boolean; status: string }
 
@@ -19,14 +23,16 @@ export type RecordedNotification = { id: string; duplicate: boolean; status: str
  * The plugin's own module: the plugin options (credentials validated at boot), the shared
  * PagoEfectivo client for routes, subscribers and jobs, and the notification store.
  */
-export default class PagoEfectivoModuleService extends MedusaService({ PagoEfectivoNotification }) {
+export default class PagoEfectivoModuleService extends MedusaService({ PagoEfectivoNotification, PagoEfectivoRefund }) {
   protected readonly options_: ResolvedOptions
   protected readonly logger_: Logger
+  protected readonly ledger_: RefundLedger
 
   constructor(container: InjectedDependencies, options: unknown) {
     // @ts-ignore MedusaService takes the container and the module declaration
     super(...arguments)
     this.logger_ = container.logger
+    this.ledger_ = new RefundLedger(container.__pg_connection__)
     this.options_ = resolveOptions(options, "PagoEfectivo plugin (module `pagoefectivo`)")
   }
 
@@ -78,5 +84,45 @@ export default class PagoEfectivoModuleService extends MedusaService({ PagoEfect
       .increment("deliveries", 1)
       .returning(["id", "status"])
     return { id: existing.id, status: existing.status, duplicate: true }
+  }
+
+  /** The refund record of a Medusa refund id, or null. */
+  async getRefundRecord(refundId: string): Promise<RefundRecord | null> {
+    return this.ledger_.get(refundId)
+  }
+
+  /**
+   * Asks PagoEfectivo for a refund's state (GET /refunds/{refundId}) and records the answer.
+   * A refund PagoEfectivo never received ends "failed": it never happened.
+   */
+  async checkRefund(refundId: string): Promise<RefundRecord> {
+    const record = await this.ledger_.get(refundId)
+    if (!record) {
+      throw new MedusaError(MedusaError.Types.NOT_FOUND, `No PagoEfectivo refund record for refund ${refundId}`)
+    }
+    let remote
+    try {
+      remote = await this.client().getRefund(refundId, { logContext: { purpose: "status-check" } })
+    } catch (e) {
+      throw new MedusaError(
+        MedusaError.Types.UNEXPECTED_STATE,
+        `PagoEfectivo: could not read the state of refund ${refundId}: ${describeRefundFailure(e, record.cip).message}`
+      )
+    }
+    if (!remote) {
+      return (await this.ledger_.settle(refundId, {
+        status: "failed",
+        failure_code: "not_received",
+        failure_reason: "PagoEfectivo never received this refund: nothing was refunded.",
+      }))!
+    }
+    return (await this.ledger_.settle(refundId, {
+      status: remote.status,
+      reference_id: remote.referenceId ?? null,
+      trace_id: remote.traceId ?? null,
+      ...(remote.status === "rejected"
+        ? { failure_code: "rejected", failure_reason: remote.reason ?? "rejected by PagoEfectivo" }
+        : {}),
+    }))!
   }
 }

@@ -1,3 +1,4 @@
+import type { Knex } from "@medusajs/framework/mikro-orm/knex"
 import type {
   AuthorizePaymentInput,
   AuthorizePaymentOutput,
@@ -45,8 +46,10 @@ import {
 } from "../../lib/pagoefectivo"
 import { toWireAmount } from "../../lib/pagoefectivo/amount"
 import { type PagoEfectivoOptions, type ResolvedOptions, clientOptions, resolveOptions } from "../../lib/pagoefectivo/options"
+import { RefundLedger } from "../../modules/pagoefectivo/ledger"
+import { RefundExecutor, type RefundSummary } from "./refund"
 
-type InjectedDependencies = { logger: Logger }
+type InjectedDependencies = { logger: Logger; __pg_connection__?: Knex }
 
 /** What the provider keeps in a payment session's / payment's `data`. */
 export type PagoEfectivoPaymentData = {
@@ -73,6 +76,9 @@ class PagoEfectivoProviderService extends AbstractPaymentProvider<PagoEfectivoOp
   protected readonly logger_: Logger
   protected readonly options_: ResolvedOptions
   protected readonly client_: PagoEfectivoClient
+  protected readonly refunds_: RefundExecutor
+  protected readonly container_: InjectedDependencies
+  private ledger_?: RefundLedger
 
   static validateOptions(options: Record<string, unknown>): void {
     resolveOptions(options, "PagoEfectivo payment provider")
@@ -84,6 +90,8 @@ class PagoEfectivoProviderService extends AbstractPaymentProvider<PagoEfectivoOp
     this.logger_ = container.logger
     this.options_ = resolveOptions(options, "PagoEfectivo payment provider")
     this.client_ = getPagoEfectivoClient({ ...clientOptions(this.options_), logger: this.logger_ })
+    this.container_ = container
+    this.refunds_ = new RefundExecutor(this.client_, () => this.ledger(), this.options_, this.logger_)
   }
 
   async initiatePayment({ amount, currency_code, data, context }: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
@@ -174,11 +182,15 @@ class PagoEfectivoProviderService extends AbstractPaymentProvider<PagoEfectivoOp
     return { data: merged }
   }
 
-  async refundPayment({ data }: RefundPaymentInput): Promise<RefundPaymentOutput> {
-    throw new MedusaError(
-      MedusaError.Types.NOT_ALLOWED,
-      `PagoEfectivo: refunds of CIP ${(data as PagoEfectivoPaymentData)?.cip ?? "?"} are not supported by this version of the plugin`
-    )
+  /**
+   * Refunds through PagoEfectivo's refund endpoint with Medusa's Refund id as the refundId
+   * (see RefundExecutor). Returns the payment's data with this refund's summary added.
+   */
+  async refundPayment({ data, amount, context }: RefundPaymentInput): Promise<RefundPaymentOutput> {
+    const refundId = context?.idempotency_key
+    const result = await this.refunds_.execute({ refundId, data, amount })
+    const refunds = { ...((data?.refunds as Record<string, RefundSummary> | undefined) ?? {}), [refundId!]: result }
+    return { data: { ...data, refunds } }
   }
 
   /** Deletes the CIP while it is unpaid; a paid CIP must be refunded instead. */
@@ -250,6 +262,26 @@ class PagoEfectivoProviderService extends AbstractPaymentProvider<PagoEfectivoOp
   }
 
   // ---- helpers -------------------------------------------------------------------------------
+
+  /** The refund records, on the shared PostgreSQL connection (see RefundLedger). */
+  private ledger(): RefundLedger {
+    if (!this.ledger_) {
+      let db: Knex | undefined
+      try {
+        db = this.container_.__pg_connection__
+      } catch {
+        db = undefined
+      }
+      if (!db) {
+        throw new MedusaError(
+          MedusaError.Types.UNEXPECTED_STATE,
+          "PagoEfectivo: no database connection for the refund records; nothing was refunded. Register the plugin under `plugins` (or its `pagoefectivo` module) and run `npx medusa db:migrate`."
+        )
+      }
+      this.ledger_ = new RefundLedger(db)
+    }
+    return this.ledger_
+  }
 
   private currencyOf(currencyCode: string): Currency {
     const currency = (currencyCode ?? "").toUpperCase()

@@ -1,0 +1,359 @@
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { WireAmount, serializeBody, sign } from "../../src/lib/pagoefectivo/wire"
+import { PAGOEFECTIVO_MODULE } from "../../src/modules/pagoefectivo"
+import { type SeededStore, seedPeruStore } from "../../src/scripts/seed-peru-store"
+import { SANDBOX_DEFAULTS } from "../../sandbox/server"
+import { type StoreApi, checkoutWithCip } from "../../scripts/lib/storefront"
+import { adminHeaders } from "../helpers/admin"
+import { eventually, useSandbox } from "../helpers/sandbox"
+
+// The provider allows 180 days; the sandbox (PagoEfectivo) is configured per test where needed.
+const sandbox = useSandbox({ PAGOEFECTIVO_MAX_RETRIES: "3" })
+
+const DAY = 24 * 3600_000
+
+medusaIntegrationTestRunner({
+  testSuite: ({ api, getContainer }) => {
+    let seeded: SeededStore
+    let store: StoreApi
+    let admin: Record<string, string>
+    let baseUrl: string
+
+    const pe = () => getContainer().resolve<any>(PAGOEFECTIVO_MODULE)
+
+    beforeEach(async () => {
+      baseUrl = api.defaults.baseURL as string
+      await sandbox.reset()
+      await sandbox.config({ notifyUrl: `${baseUrl}/webhooks/pagoefectivo` })
+      seeded = await seedPeruStore(getContainer())
+      store = { baseUrl, publishableKey: seeded.publishableKey }
+      admin = await adminHeaders(baseUrl, getContainer())
+    })
+
+    /** An order paid by CIP (PEN 199.90: product 189.90 + shipping 10.00). */
+    async function paidOrder(payBody: Record<string, unknown> = {}) {
+      const { session, order } = await checkoutWithCip(store, {
+        regionId: seeded.regionId,
+        variantId: seeded.variantId,
+        email: "rosa@example.pe",
+      })
+      await sandbox.pay(session.data.cip, payBody)
+      const o = await eventually(async () => {
+        const current = await orderOf(order.id)
+        return current.payment_status === "captured" ? current : null
+      }, { what: "order paid" })
+      return { orderId: order.id as string, paymentId: o.payment_collections[0].payments[0].id as string, cip: session.data.cip }
+    }
+
+    async function orderOf(orderId: string) {
+      const { data } = await api.get(
+        `/admin/orders/${orderId}?fields=id,payment_status,summary.*,payment_collections.payments.id,payment_collections.payments.refunds.id,payment_collections.payments.refunds.amount,payment_collections.payments.data`,
+        { headers: admin }
+      )
+      return data.order
+    }
+
+    /** Medusa's own admin Refund button. */
+    const refund = (paymentId: string, amount?: number) =>
+      api
+        .post(`/admin/payments/${paymentId}/refund`, amount === undefined ? {} : { amount }, { headers: admin })
+        .then((r) => ({ status: r.status, body: r.data }))
+        .catch((e) => ({ status: e.response?.status as number, body: e.response?.data }))
+
+    const records = async (orderId: string) =>
+      (await pe().listPagoEfectivoRefunds({ order_id: orderId }, { order: { requested_at: "ASC" } })) as any[]
+
+    const refundsOf = async (orderId: string) => (await orderOf(orderId)).payment_collections[0].payments[0].refunds as any[]
+
+    describe("through the admin's Refund button", () => {
+      it("refunds in full: one refund at PagoEfectivo, the record pending, the order refunded", async () => {
+        const { orderId, paymentId, cip } = await paidOrder()
+        const res = await refund(paymentId, 199.9)
+        expect(res.status).toBe(200)
+
+        const { refunds, counters } = await sandbox.state()
+        expect(counters.refundsCreated).toBe(1)
+        const medusaRefunds = await refundsOf(orderId)
+        expect(medusaRefunds).toHaveLength(1)
+        expect(refunds[0]).toMatchObject({ refundId: medusaRefunds[0].id, cip, amount: 199.9, currency: "PEN", merchantOrderId: orderId })
+
+        const [record] = await records(orderId)
+        expect(record).toMatchObject({
+          refund_id: medusaRefunds[0].id,
+          payment_id: paymentId,
+          order_id: orderId,
+          cip,
+          currency_code: "PEN",
+          status: "pending",
+          reference_id: refunds[0].referenceId,
+          trace_id: refunds[0].traceId,
+        })
+        expect(Number(record.amount)).toBe(199.9)
+        expect(record.attempts).toHaveLength(1)
+        expect(record.attempts[0]).toMatchObject({ status: 201, code: "100", request: { amount: "199.90", refundId: medusaRefunds[0].id } })
+
+        const order = await orderOf(orderId)
+        expect(order.payment_status).toBe("refunded")
+        expect(order.payment_collections[0].payments[0].data.refunds[medusaRefunds[0].id]).toMatchObject({
+          status: "pending",
+          amount: "199.90",
+          referenceId: refunds[0].referenceId,
+        })
+      })
+
+      it("refunds partially twice, then refuses an over-refund with a clear 400", async () => {
+        const { orderId, paymentId } = await paidOrder()
+        expect((await refund(paymentId, 50)).status).toBe(200)
+        expect((await orderOf(orderId)).payment_status).toBe("partially_refunded")
+        // a second, different amount is not a double click
+        expect((await refund(paymentId, 49.9)).status).toBe(200)
+        expect((await orderOf(orderId)).payment_status).toBe("partially_refunded")
+
+        const over = await refund(paymentId, 100.01)
+        expect(over.status).toBe(400)
+        expect(over.body.message).toMatch(/refund more than what is captured|above what is still refundable/)
+
+        const { refunds } = await sandbox.state()
+        expect(refunds.map((r) => r.amount).sort()).toEqual([49.9, 50])
+        expect((await records(orderId)).map((r) => r.status)).toEqual(["pending", "pending"])
+        expect(await refundsOf(orderId)).toHaveLength(2)
+      })
+
+      it("refuses an amount with three decimals before any call", async () => {
+        const { orderId, paymentId } = await paidOrder()
+        const res = await refund(paymentId, 10.555)
+        expect(res.status).toBe(400)
+        expect(res.body.message).toMatch(/the amount 10.555 has more than 2 decimals/)
+        expect((await sandbox.state()).counters.requests["POST /v1/refunds"] ?? 0).toBe(0)
+        expect(await records(orderId)).toHaveLength(0)
+        expect(await refundsOf(orderId)).toHaveLength(0)
+      })
+
+      it("refuses a refund outside the plugin's 180-day window before any call", async () => {
+        const { orderId, paymentId } = await paidOrder({ paidAt: new Date(Date.now() - 200 * DAY).toISOString() })
+        const res = await refund(paymentId, 20)
+        expect(res.status).toBe(400)
+        expect(res.body.message).toMatch(/refund window of 180 days after payment has passed/)
+        expect((await sandbox.state()).counters.requests["POST /v1/refunds"] ?? 0).toBe(0)
+        expect(await records(orderId)).toHaveLength(0)
+        const order = await orderOf(orderId)
+        expect(order.payment_status).toBe("captured")
+        expect(order.payment_collections[0].payments[0].refunds).toHaveLength(0)
+      })
+
+      it.each([
+        [
+          "refund window exceeded at PagoEfectivo (422 613)",
+          async () => {
+            await sandbox.config({ refundWindowDays: 30 })
+            return { paidAt: new Date(Date.now() - 60 * DAY).toISOString() }
+          },
+          "613",
+          /refund window for CIP \d+ has passed/,
+        ],
+        ["refunds not enabled (403 601)", async () => void (await sandbox.config({ refundsEnabled: false })), "601", /has not enabled refunds for this merchant account/],
+        ["caller IP not allowed (403 602)", async () => void (await sandbox.config({ allowedIps: ["203.0.113.7"] })), "602", /IP address/],
+        ["merchant balance insufficient (422 614)", async () => void (await sandbox.config({ merchantBalance: 5 })), "614", /balance cannot cover this refund/],
+      ])("fails cleanly when %s: clear 400, record failed, nothing counted", async (_, arrange, code, message) => {
+        const payBody = (await arrange()) ?? {}
+        const { orderId, paymentId } = await paidOrder(payBody)
+        const res = await refund(paymentId, 20)
+        expect(res.status).toBe(400)
+        expect(res.body.message).toMatch(message)
+        expect((await sandbox.state()).refunds).toHaveLength(0)
+        const [record] = await records(orderId)
+        expect(record).toMatchObject({ status: "failed", failure_code: code })
+        expect(record.failure_reason).toMatch(message)
+        const order = await orderOf(orderId)
+        expect(order.payment_status).toBe("captured")
+        expect(order.payment_collections[0].payments[0].refunds).toHaveLength(0)
+      })
+
+      it("fails cleanly when PagoEfectivo says the CIP is not paid (422 611) or unknown (404)", async () => {
+        const first = await paidOrder()
+        sandbox.live.cips.get(Number(first.cip))!.status = "pending" // PagoEfectivo reversed the payment
+        const notPaid = await refund(first.paymentId, 20)
+        expect(notPaid.status).toBe(400)
+        expect(notPaid.body.message).toMatch(/says CIP \d+ is not paid/)
+        expect((await records(first.orderId))[0]).toMatchObject({ status: "failed", failure_code: "611" })
+
+        const second = await paidOrder()
+        sandbox.live.cips.delete(Number(second.cip)) // PagoEfectivo no longer knows it
+        const unknown = await refund(second.paymentId, 20)
+        expect(unknown.status).toBe(400)
+        expect(unknown.body.message).toMatch(/does not know CIP \d+/)
+        expect((await records(second.orderId))[0]).toMatchObject({ status: "failed", failure_code: "404" })
+        expect((await sandbox.state()).refunds).toHaveLength(0)
+        expect((await orderOf(first.orderId)).payment_status).toBe("captured")
+        expect((await orderOf(second.orderId)).payment_status).toBe("captured")
+      })
+    })
+
+    describe("exactly once under faults", () => {
+      it("two concurrent clicks for the same amount make one refund", async () => {
+        const { orderId, paymentId } = await paidOrder()
+        const [a, b] = await Promise.all([refund(paymentId, 30), refund(paymentId, 30)])
+        expect([a.status, b.status].sort()).toEqual([200, 400])
+        const refused = a.status === 400 ? a : b
+        expect(refused.body.message).toMatch(/double click|conflicted with another request/)
+        expect((await sandbox.state()).counters.refundsCreated).toBe(1)
+        expect(await refundsOf(orderId)).toHaveLength(1)
+        expect(await records(orderId)).toHaveLength(1)
+      })
+
+      it("a connection dropped after PagoEfectivo committed is retried with the same refundId: one refund", async () => {
+        const { orderId, paymentId } = await paidOrder()
+        await sandbox.fault({ path: "/v1/refunds", method: "POST", dropConnection: "after-commit", times: 1 })
+        expect((await refund(paymentId, 25)).status).toBe(200)
+        const state = await sandbox.state()
+        expect(state.counters.requests["POST /v1/refunds"]).toBe(2)
+        expect(state.counters.refundsCreated).toBe(1)
+        const [record] = await records(orderId)
+        expect(record.status).toBe("pending")
+        expect(record.attempts.map((a: any) => a.status)).toEqual([null, 200]) // the replay answers 200
+        expect(record.refund_id).toBe(state.refunds[0].refundId)
+      })
+
+      it("500 twice then success: one refund, three attempts", async () => {
+        const { orderId, paymentId } = await paidOrder()
+        await sandbox.fault({ path: "/v1/refunds", method: "POST", status: 500, times: 2 })
+        expect((await refund(paymentId, 25)).status).toBe(200)
+        expect((await sandbox.state()).counters.refundsCreated).toBe(1)
+        const [record] = await records(orderId)
+        expect(record.attempts.map((a: any) => a.status)).toEqual([500, 500, 201])
+        expect(record.status).toBe("pending")
+      })
+
+      it("waits out a 429 per Retry-After, then refunds once", async () => {
+        const { orderId, paymentId } = await paidOrder()
+        await sandbox.fault({ path: "/v1/refunds", method: "POST", status: 429, retryAfter: 1, times: 1 })
+        const started = Date.now()
+        expect((await refund(paymentId, 25)).status).toBe(200)
+        expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
+        expect((await sandbox.state()).counters.refundsCreated).toBe(1)
+        expect((await records(orderId))[0].attempts.map((a: any) => a.status)).toEqual([429, 201])
+      })
+
+      it.each([
+        ["committed then every answer lost", "after-commit", 1, "pending"],
+        ["never received", "before", 0, "failed"],
+      ] as const)(
+        "PagoEfectivo unreachable past the retries (%s): no error, record verifying, then a status query settles it",
+        async (_, dropConnection, expectedAtGateway, settled) => {
+          const { orderId, paymentId } = await paidOrder()
+          await sandbox.fault({ path: "/v1/refunds", method: "POST", dropConnection, times: 10 })
+          const res = await refund(paymentId, 25)
+          expect(res.status).toBe(200)
+          const [record] = await records(orderId)
+          expect(record.status).toBe("verifying")
+          expect(record.attempts).toHaveLength(4) // first try + 3 retries
+          expect(record.attempts.every((a: any) => a.ambiguous)).toBe(true)
+          // Medusa keeps its refund: the gateway may have made it
+          expect(await refundsOf(orderId)).toHaveLength(1)
+          expect((await sandbox.state()).counters.refundsCreated).toBe(expectedAtGateway)
+
+          await sandbox.clearFaults()
+          const checked = await pe().checkRefund(record.refund_id)
+          expect(checked.status).toBe(settled)
+          expect((await sandbox.state()).refunds).toHaveLength(expectedAtGateway)
+        }
+      )
+
+      it("PagoEfectivo down before anything was sent: a clear error and nothing counted", async () => {
+        const { orderId, paymentId } = await paidOrder()
+        await sandbox.fault({ path: "/v1/refunds", method: "POST", status: 503, times: 10 })
+        const res = await refund(paymentId, 25)
+        expect(res.status).toBe(500)
+        expect(res.body.message).toMatch(/nothing was refunded/)
+        expect(await refundsOf(orderId)).toHaveLength(0)
+        const [record] = await records(orderId)
+        expect(record).toMatchObject({ status: "failed", failure_code: "503" })
+        expect(record.attempts).toHaveLength(4)
+      })
+
+      it("malformed answers: a 2xx it cannot read is retried, a 4xx it cannot read is a clear error", async () => {
+        const first = await paidOrder()
+        await sandbox.fault({ path: "/v1/refunds", method: "POST", status: 201, body: "<html>oops</html>", times: 1 })
+        expect((await refund(first.paymentId, 25)).status).toBe(200)
+        const [r1] = await records(first.orderId)
+        expect(r1.attempts[0].error).toMatch(/unexpected answer.*not JSON/)
+        expect(r1.status).toBe("pending")
+
+        const second = await paidOrder()
+        await sandbox.fault({ path: "/v1/refunds", method: "POST", status: 400, body: "<html>bad gateway page</html>", times: 1 })
+        const res = await refund(second.paymentId, 25)
+        expect(res.status).toBe(400)
+        expect(res.body.message).toMatch(/refused the refund request as invalid/)
+        expect((await records(second.orderId))[0].status).toBe("failed")
+        expect((await sandbox.state()).counters.refundsCreated).toBe(1)
+      })
+    })
+
+    describe("secrets", () => {
+      it("no key, token or signature reaches a log line, an error or a stored payload during refunds", async () => {
+        const logger = getContainer().resolve(ContainerRegistrationKeys.LOGGER) as any
+        const lines: string[] = []
+        const capture = (...args: unknown[]) => {
+          lines.push(args.map((a) => (typeof a === "string" ? a : a instanceof Error ? `${a.message} ${a.stack}` : JSON.stringify(a))).join(" "))
+        }
+        const spies = [
+          ...["info", "warn", "error", "debug", "log", "http", "verbose"].filter((m) => typeof logger[m] === "function").map((m) => jest.spyOn(logger, m).mockImplementation(capture as any)),
+          ...(["log", "info", "warn", "error", "debug"] as const).map((m) => jest.spyOn(console, m).mockImplementation(capture)),
+          jest.spyOn(process.stdout, "write").mockImplementation(((chunk: any) => (capture(String(chunk)), true)) as any),
+          jest.spyOn(process.stderr, "write").mockImplementation(((chunk: any) => (capture(String(chunk)), true)) as any),
+        ]
+        const errors: string[] = []
+        const tokens: string[] = []
+        const client = pe().client() as any
+        let orderId = ""
+        try {
+          const paid = await paidOrder()
+          orderId = paid.orderId
+          // success, a retried failure, a definite failure, an over-refund and a verifying one
+          errors.push(JSON.stringify((await refund(paid.paymentId, 20)).body))
+          await sandbox.fault({ path: "/v1/refunds", method: "POST", status: 500, times: 1 })
+          errors.push(JSON.stringify((await refund(paid.paymentId, 21)).body))
+          await sandbox.config({ refundsEnabled: false })
+          errors.push(JSON.stringify((await refund(paid.paymentId, 22)).body))
+          await sandbox.config({ refundsEnabled: true })
+          errors.push(JSON.stringify((await refund(paid.paymentId, 500)).body))
+          await sandbox.fault({ path: "/v1/refunds", method: "POST", dropConnection: "after-commit", times: 10 })
+          errors.push(JSON.stringify((await refund(paid.paymentId, 23)).body))
+          await sandbox.clearFaults()
+          tokens.push(client.token?.value)
+          await sandbox.call("POST", "/__sandbox/tokens/revoke") // forces a 401 and a token refresh
+          errors.push(JSON.stringify((await refund(paid.paymentId, 24)).body))
+          tokens.push(client.token?.value)
+        } finally {
+          spies.forEach((s) => s.mockRestore())
+        }
+        expect(lines.some((l) => l.includes('"op":"createRefund"'))).toBe(true)
+        expect(lines.some((l) => l.includes('"op":"authorize"'))).toBe(true)
+
+        const stored = await records(orderId)
+        expect(stored.map((r) => r.status).sort()).toEqual(["failed", "pending", "pending", "pending", "verifying"])
+        const notifications = await pe().listPagoEfectivoNotifications({})
+        // every token the client held and every signature that was sent
+        expect(tokens.filter(Boolean)).toHaveLength(2)
+        expect(tokens[0]).not.toBe(tokens[1])
+        const secrets = [SANDBOX_DEFAULTS.secretKey, SANDBOX_DEFAULTS.accessKey, ...tokens]
+        for (const r of stored) {
+          for (const a of r.attempts) {
+            // the request as sent: same keys in the same order, the amount with its two decimals
+            const { amount, cip, transactionCode, merchantOrderId, refundId, currency, reason } = a.request
+            const body = { cip, transactionCode, merchantOrderId, refundId, amount: new WireAmount(amount), currency, reason }
+            secrets.push(sign(SANDBOX_DEFAULTS.secretKey, serializeBody(body)))
+          }
+        }
+        for (const d of (await sandbox.state()).deliveries) secrets.push(sign(SANDBOX_DEFAULTS.secretKey, d.body))
+        const haystacks = { logs: lines.join("\n"), errors: errors.join("\n"), records: JSON.stringify(stored), notifications: JSON.stringify(notifications) }
+        for (const secret of secrets) {
+          for (const [where, text] of Object.entries(haystacks)) {
+            expect({ where, leaked: text.includes(secret) }).toEqual({ where, leaked: false })
+          }
+        }
+      })
+    })
+  },
+})

@@ -1,0 +1,178 @@
+import { generateEntityId } from "@medusajs/framework/utils"
+import type { Knex } from "@medusajs/framework/mikro-orm/knex"
+import type { AttemptRecord } from "../../lib/pagoefectivo"
+import type { RefundRecordStatus } from "./models/refund"
+
+export type RefundRecord = {
+  id: string
+  refund_id: string
+  payment_id: string | null
+  payment_session_id: string | null
+  payment_collection_id: string | null
+  order_id: string | null
+  merchant_order_id: string
+  cip: string
+  transaction_code: string
+  amount: string
+  currency_code: string
+  status: RefundRecordStatus
+  reason: string | null
+  reference_id: string | null
+  trace_id: string | null
+  correlation_id: string | null
+  failure_code: string | null
+  failure_reason: string | null
+  attempts: AttemptRecord[] | null
+  requested_at: Date
+  settled_at: Date | null
+  created_at: Date
+  updated_at: Date
+}
+
+export type NewRefundRecord = Pick<
+  RefundRecord,
+  | "refund_id"
+  | "payment_id"
+  | "payment_session_id"
+  | "payment_collection_id"
+  | "order_id"
+  | "merchant_order_id"
+  | "cip"
+  | "transaction_code"
+  | "currency_code"
+  | "reason"
+> & { amount: string }
+
+export type RefundSettlement = {
+  status: RefundRecordStatus
+  reference_id?: string | null
+  trace_id?: string | null
+  correlation_id?: string | null
+  failure_code?: string | null
+  failure_reason?: string | null
+}
+
+/** Statuses that a later answer may still change. */
+export const OPEN_REFUND_STATUSES: RefundRecordStatus[] = ["requested", "pending", "verifying"]
+/** Statuses whose money is (or may be) on its way back to the shopper. */
+const COUNTED_STATUSES: RefundRecordStatus[] = ["requested", "pending", "verifying", "completed"]
+
+const TABLE = "pagoefectivo_refund"
+
+/**
+ * The refund records, written with plain SQL on the shared PostgreSQL connection. The payment
+ * provider uses it because it lives in the Payment module's container (it cannot resolve the
+ * `pagoefectivo` module) and because its writes must commit on their own, outside the Payment
+ * module's transaction: that transaction rolls back when the provider throws and never commits
+ * when the process dies, while the refund at PagoEfectivo may have happened.
+ */
+export class RefundLedger {
+  constructor(private readonly db: Knex) {}
+
+  /** Inserts the record (status "requested") or returns the existing one for this refund id. */
+  async begin(record: NewRefundRecord): Promise<{ record: RefundRecord; created: boolean }> {
+    const { rows } = await this.db.raw(
+      `INSERT INTO ${TABLE} (id, refund_id, payment_id, payment_session_id, payment_collection_id, order_id,
+          merchant_order_id, cip, transaction_code, amount, raw_amount, currency_code, status, reason, attempts, requested_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, 'requested', ?, '[]'::jsonb, now())
+       ON CONFLICT (refund_id) WHERE deleted_at IS NULL DO NOTHING
+       RETURNING *`,
+      [
+        generateEntityId(undefined, "perefund"),
+        record.refund_id,
+        record.payment_id,
+        record.payment_session_id,
+        record.payment_collection_id,
+        record.order_id,
+        record.merchant_order_id,
+        record.cip,
+        record.transaction_code,
+        record.amount,
+        JSON.stringify({ value: record.amount, precision: 20 }),
+        record.currency_code,
+        record.reason,
+      ]
+    )
+    if (rows.length) return { record: rows[0], created: true }
+    return { record: (await this.get(record.refund_id))!, created: false }
+  }
+
+  async get(refundId: string): Promise<RefundRecord | null> {
+    const { rows } = await this.db.raw(`SELECT * FROM ${TABLE} WHERE refund_id = ? AND deleted_at IS NULL`, [refundId])
+    return rows[0] ?? null
+  }
+
+  async appendAttempt(refundId: string, attempt: AttemptRecord): Promise<void> {
+    await this.db.raw(
+      `UPDATE ${TABLE} SET attempts = coalesce(attempts, '[]'::jsonb) || ?::jsonb, updated_at = now()
+       WHERE refund_id = ? AND deleted_at IS NULL`,
+      [JSON.stringify([attempt]), refundId]
+    )
+  }
+
+  /**
+   * Moves an open record to `settlement.status`. A record already final (completed, rejected,
+   * failed) is left as it is: the first final answer wins. Returns the record as stored.
+   */
+  async settle(refundId: string, settlement: RefundSettlement): Promise<RefundRecord | null> {
+    const final = !OPEN_REFUND_STATUSES.includes(settlement.status)
+    const { rows } = await this.db.raw(
+      `UPDATE ${TABLE} SET status = ?,
+          reference_id = coalesce(?, reference_id), trace_id = coalesce(?, trace_id),
+          correlation_id = coalesce(?, correlation_id), failure_code = ?, failure_reason = ?,
+          settled_at = CASE WHEN ? THEN now() ELSE settled_at END, updated_at = now()
+       WHERE refund_id = ? AND deleted_at IS NULL AND status IN ('requested', 'pending', 'verifying')
+       RETURNING *`,
+      [
+        settlement.status,
+        settlement.reference_id ?? null,
+        settlement.trace_id ?? null,
+        settlement.correlation_id ?? null,
+        settlement.failure_code ?? null,
+        settlement.failure_reason ?? null,
+        final,
+        refundId,
+      ]
+    )
+    return rows[0] ?? (await this.get(refundId))
+  }
+
+  /** What has been refunded (or may be on its way) for a CIP, as a decimal string. */
+  async countedTotal(cip: string): Promise<string> {
+    const { rows } = await this.db.raw(
+      `SELECT coalesce(sum(amount), 0)::text AS total FROM ${TABLE}
+       WHERE cip = ? AND deleted_at IS NULL AND status = ANY(?)`,
+      [cip, COUNTED_STATUSES]
+    )
+    return rows[0].total
+  }
+
+  /** The latest counted refund of a payment with this exact amount, for the double-click guard. */
+  async recentSameAmount(cip: string, amount: string, withinSeconds: number): Promise<RefundRecord | null> {
+    const { rows } = await this.db.raw(
+      `SELECT * FROM ${TABLE}
+       WHERE cip = ? AND amount = ?::numeric AND deleted_at IS NULL AND status = ANY(?)
+         AND requested_at > now() - make_interval(secs => ?)
+       ORDER BY requested_at DESC LIMIT 1`,
+      [cip, amount, COUNTED_STATUSES, withinSeconds]
+    )
+    return rows[0] ?? null
+  }
+
+  /**
+   * Where a payment session belongs: its payment, payment collection and order. Read across the
+   * Payment module's and the order link's tables because the provider is given none of these ids.
+   */
+  async locate(sessionId: string): Promise<{ payment_id: string | null; payment_collection_id: string | null; order_id: string | null }> {
+    const { rows } = await this.db.raw(
+      `SELECT p.id AS payment_id, ps.payment_collection_id, opc.order_id
+       FROM payment_session ps
+       LEFT JOIN payment p ON p.payment_session_id = ps.id AND p.deleted_at IS NULL
+       LEFT JOIN order_payment_collection opc ON opc.payment_collection_id = ps.payment_collection_id AND opc.deleted_at IS NULL
+       WHERE ps.id = ?
+       LIMIT 1`,
+      [sessionId]
+    )
+    return rows[0] ?? { payment_id: null, payment_collection_id: null, order_id: null }
+  }
+}

@@ -1,0 +1,52 @@
+import { model } from "@medusajs/framework/utils"
+
+export const REFUND_RECORD_STATUSES = ["requested", "pending", "verifying", "completed", "rejected", "failed"] as const
+export type RefundRecordStatus = (typeof REFUND_RECORD_STATUSES)[number]
+
+/**
+ * The durable record of every refund sent (or about to be sent) to PagoEfectivo, one per Medusa
+ * refund id. The payment provider writes it through the shared PostgreSQL connection, outside the
+ * Payment module's transaction, BEFORE it calls PagoEfectivo (status "requested"): a refund the
+ * gateway may have made is never unrecorded, even when Medusa's own Refund row is rolled back or
+ * the process dies mid-call. See README.md, "How refunds flow".
+ *
+ * status: requested → pending | completed | rejected | failed | verifying; pending and verifying
+ * are settled later by the notification or the reconciliation.
+ */
+const PagoEfectivoRefund = model
+  .define("pagoefectivo_refund", {
+    id: model.id({ prefix: "perefund" }).primaryKey(),
+    /** Medusa's Refund id, sent as PagoEfectivo's refundId (the idempotency key). */
+    refund_id: model.text(),
+    payment_id: model.text().nullable(),
+    payment_session_id: model.text().nullable(),
+    payment_collection_id: model.text().nullable(),
+    order_id: model.text().nullable(),
+    /** The merchantOrderId sent: the order id, else the payment collection id. */
+    merchant_order_id: model.text(),
+    cip: model.text(),
+    transaction_code: model.text(),
+    amount: model.bigNumber(),
+    currency_code: model.text(),
+    status: model.enum([...REFUND_RECORD_STATUSES]).default("requested"),
+    reason: model.text().nullable(),
+    reference_id: model.text().nullable(),
+    trace_id: model.text().nullable(),
+    correlation_id: model.text().nullable(),
+    /** PagoEfectivo's code and the operator-facing reason of a failure or rejection. */
+    failure_code: model.text().nullable(),
+    failure_reason: model.text().nullable(),
+    /** Every HTTP attempt: time, status, code, latency, correlation id, redacted request and answer. */
+    attempts: model.json().nullable(),
+    requested_at: model.dateTime(),
+    settled_at: model.dateTime().nullable(),
+  })
+  .indexes([
+    { on: ["refund_id"], unique: true },
+    { on: ["status"] },
+    { on: ["cip"] },
+    { on: ["payment_id"] },
+    { on: ["order_id"] },
+  ])
+
+export default PagoEfectivoRefund
