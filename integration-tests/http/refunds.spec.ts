@@ -93,6 +93,12 @@ medusaIntegrationTestRunner({
         expect(record.attempts).toHaveLength(1)
         expect(record.attempts[0]).toMatchObject({ status: 201, code: "100", request: { amount: "199.90", refundId: medusaRefunds[0].id } })
 
+        // the record is linked to the payment
+        const { data: payments } = await getContainer()
+          .resolve(ContainerRegistrationKeys.QUERY)
+          .graph({ entity: "payment", fields: ["id", "pagoefectivo_refunds.refund_id"], filters: { id: paymentId } })
+        expect((payments[0] as any).pagoefectivo_refunds).toEqual([expect.objectContaining({ refund_id: medusaRefunds[0].id })])
+
         const order = await orderOf(orderId)
         expect(order.payment_status).toBe("refunded")
         expect(order.payment_collections[0].payments[0].data.refunds[medusaRefunds[0].id]).toMatchObject({

@@ -6,7 +6,7 @@ import { model } from "@medusajs/framework/utils"
  * no credential, and the signature header is never stored.
  */
 const PagoEfectivoNotification = model
-  .define("pagoefectivo_notification", {
+  .define({ name: "PagoEfectivoNotification", tableName: "pagoefectivo_notification" }, {
     id: model.id({ prefix: "penotif" }).primaryKey(),
     key: model.text(),
     event_type: model.text(),

@@ -14,7 +14,7 @@ export type RefundRecordStatus = (typeof REFUND_RECORD_STATUSES)[number]
  * are settled later by the notification or the reconciliation.
  */
 const PagoEfectivoRefund = model
-  .define("pagoefectivo_refund", {
+  .define({ name: "PagoEfectivoRefund", tableName: "pagoefectivo_refund" }, {
     id: model.id({ prefix: "perefund" }).primaryKey(),
     /** Medusa's Refund id, sent as PagoEfectivo's refundId (the idempotency key). */
     refund_id: model.text(),
