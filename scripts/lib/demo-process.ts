@@ -1,0 +1,244 @@
+/**
+ * Child-process and port helpers for `npm run demo` (scripts/demo.ts).
+ *
+ * Every Medusa CLI command runs as `node <@medusajs/cli>/cli.js <args>` (what `npx medusa` runs,
+ * without npm's wrapper process), detached into its own process group with its output in a log
+ * file, so that stopping it stops everything it spawned (`kill -- -<pgid>`), and so that a Ctrl-C
+ * in the terminal reaches the demo only: the demo decides what stops and in which order.
+ */
+import { ChildProcess, spawn } from "child_process"
+import fs from "fs"
+import net from "net"
+import path from "path"
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..")
+
+/** The Medusa CLI entry (`bin.medusa` of @medusajs/cli). */
+export function medusaCli(): string {
+  const pkgJson = require.resolve("@medusajs/cli/package.json", { paths: [REPO_ROOT] })
+  const bin = require(pkgJson).bin
+  return path.join(path.dirname(pkgJson), typeof bin === "string" ? bin : bin.medusa)
+}
+
+const ANSI = /\x1b\[[0-9;?]*[ -\/]*[@-~]/g
+export const stripAnsi = (s: string) => s.replace(ANSI, "")
+
+export function readLog(file: string): string {
+  try {
+    return stripAnsi(fs.readFileSync(file, "utf8"))
+  } catch {
+    return ""
+  }
+}
+
+/**
+ * One log line for a person: Medusa logs JSON lines when NODE_ENV is not "development"; those
+ * become `level: message` (plus the stack), and its per-request access lines are dropped.
+ */
+function readable(line: string): string | null {
+  if (!line.startsWith("{")) return line
+  try {
+    const j = JSON.parse(line)
+    if (j.level === "http") return null
+    const stack = typeof j.stack === "string" ? `\n${j.stack}` : ""
+    return `${j.level ?? "log"}: ${typeof j.message === "string" ? j.message : JSON.stringify(j.message)}${stack}`
+  } catch {
+    return line
+  }
+}
+
+/** The last `n` lines of a log file, readable: ANSI colours removed, JSON lines rendered. */
+export function tail(file: string, n = 30): string {
+  return readLog(file)
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map(readable)
+    .filter((l): l is string => l !== null)
+    .join("\n")
+    .split("\n")
+    .slice(-n)
+    .join("\n")
+}
+
+/** A detached child whose whole process group can be stopped. */
+export class GroupChild {
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  private done = false
+
+  constructor(readonly proc: ChildProcess, readonly logFile: string) {
+    this.exited = new Promise((resolve) => {
+      proc.once("error", () => {
+        this.done = true
+        resolve({ code: null, signal: null })
+      })
+      proc.once("exit", (code, signal) => {
+        this.done = true
+        resolve({ code, signal })
+      })
+    })
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid
+  }
+
+  get running(): boolean {
+    return !this.done
+  }
+
+  /** Signals the whole process group (the child is its leader). */
+  signalGroup(signal: NodeJS.Signals): void {
+    if (!this.proc.pid) return
+    try {
+      process.kill(-this.proc.pid, signal)
+    } catch {
+      /* the group is gone */
+    }
+  }
+
+  /** SIGTERM to the group, SIGKILL after `graceMs`; resolves once the leader has exited. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.done) {
+      // The leader is gone; children it left in the group (if any) go too.
+      this.signalGroup("SIGKILL")
+      return
+    }
+    this.signalGroup("SIGTERM")
+    const timer = setTimeout(() => this.signalGroup("SIGKILL"), graceMs)
+    await this.exited
+    clearTimeout(timer)
+    this.signalGroup("SIGKILL")
+  }
+}
+
+/** Children still running; killed synchronously if the demo exits without stopping them. */
+const live = new Set<GroupChild>()
+process.on("exit", () => {
+  for (const c of live) c.signalGroup("SIGKILL")
+})
+
+export type SpawnMedusaOptions = {
+  args: string[]
+  cwd: string
+  env: NodeJS.ProcessEnv
+  logFile: string
+}
+
+/** Starts `medusa <args>` with stdout and stderr appended to `logFile` (truncated first). */
+export function spawnMedusa(opts: SpawnMedusaOptions): GroupChild {
+  fs.mkdirSync(path.dirname(opts.logFile), { recursive: true })
+  const fd = fs.openSync(opts.logFile, "w")
+  fs.writeSync(fd, `# ${new Date().toISOString()} medusa ${opts.args.join(" ")} (cwd ${opts.cwd})\n`)
+  let proc: ChildProcess
+  try {
+    proc = spawn(process.execPath, [medusaCli(), ...opts.args], {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ["ignore", fd, fd],
+      detached: true,
+    })
+  } finally {
+    // The child holds its own copy of the descriptor.
+    fs.closeSync(fd)
+  }
+  const child = new GroupChild(proc, opts.logFile)
+  live.add(child)
+  child.exited.then(() => live.delete(child))
+  return child
+}
+
+/** Runs `medusa <args>` to completion; `current` lets the caller stop it meanwhile. */
+export async function runMedusa(
+  opts: SpawnMedusaOptions,
+  current?: (c: GroupChild | null) => void
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+  const child = spawnMedusa(opts)
+  current?.(child)
+  try {
+    const r = await child.exited
+    // Anything it left behind in its group.
+    child.signalGroup("SIGKILL")
+    return { ...r, output: readLog(opts.logFile) }
+  } finally {
+    current?.(null)
+  }
+}
+
+// ---------------------------------------------------------------- ports
+
+function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer()
+    srv.unref()
+    srv.once("error", (err: NodeJS.ErrnoException) => {
+      // No IPv6 here: not a conflict.
+      resolve(err.code === "EADDRNOTAVAIL" || err.code === "EAFNOSUPPORT")
+    })
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)))
+  })
+}
+
+function answers(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host })
+    const done = (v: boolean) => {
+      sock.destroy()
+      resolve(v)
+    }
+    sock.setTimeout(1000, () => done(false))
+    sock.once("connect", () => done(true))
+    sock.once("error", () => done(false))
+  })
+}
+
+/** True when something listens on `port` (any interface) or `localhost:port` answers. */
+export async function portInUse(port: number): Promise<boolean> {
+  if (!(await canListen(port, "0.0.0.0")) || !(await canListen(port, "::"))) return true
+  return (await answers(port, "127.0.0.1")) || (await answers(port, "::1"))
+}
+
+// ---------------------------------------------------------------- stale Medusa
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * A Medusa left running by an earlier demo that was killed (SIGKILL, closed terminal…): its pid
+ * file names a process that is still `medusa start` with its working directory in this repo.
+ * Stops that process group and returns its pid; anything else is left alone.
+ */
+export async function stopStaleMedusa(pidFile: string): Promise<number | null> {
+  if (!fs.existsSync(pidFile)) return null
+  const pid = parseInt(fs.readFileSync(pidFile, "utf8"), 10)
+  fs.rmSync(pidFile, { force: true })
+  if (!Number.isInteger(pid) || pid <= 1 || !pidAlive(pid)) return null
+  let cmdline = ""
+  let cwd = ""
+  try {
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ")
+    cwd = fs.readlinkSync(`/proc/${pid}/cwd`)
+  } catch {
+    return null
+  }
+  const isOurs = cmdline.includes(medusaCli()) && / start\b/.test(cmdline) && (cwd === REPO_ROOT || cwd.startsWith(REPO_ROOT + path.sep))
+  if (!isOurs) return null
+  const kill = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig)
+    } catch {
+      /* gone */
+    }
+  }
+  kill("SIGTERM")
+  for (let i = 0; i < 100 && pidAlive(pid); i++) await sleep(100)
+  kill("SIGKILL")
+  return pid
+}
