@@ -99,7 +99,11 @@ medusaIntegrationTestRunner({
 
         const { deliveries } = await sandbox.state()
         expect(deliveries).toEqual([expect.objectContaining({ eventType: "cip.paid", status: 200, outcome: "delivered" })])
-        const stored = await notifications()
+        // the notification is marked processed when its workflow ends, just after the capture
+        const stored = await eventually(async () => {
+          const all = await notifications()
+          return all[0]?.status === "processed" ? all : null
+        }, { what: "notification processed" })
         expect(stored).toEqual([expect.objectContaining({ event_type: "cip.paid", status: "processed", deliveries: 1 })])
       })
 
@@ -209,7 +213,10 @@ medusaIntegrationTestRunner({
         const o = await orderPayment(order.id)
         expect(o.payment_collections[0].payments).toHaveLength(1)
         expect(o.payment_collections[0].payments[0].captures).toHaveLength(1)
-        const stored = await notifications()
+        const stored = await eventually(async () => {
+          const all = await notifications()
+          return all[0]?.status === "processed" ? all : null
+        }, { what: "notification processed" })
         expect(stored).toHaveLength(1)
         expect(stored[0]).toMatchObject({ status: "processed", deliveries: 5 })
       })
@@ -297,7 +304,10 @@ medusaIntegrationTestRunner({
         expect(canceled.payment_collections[0].status).toBe("canceled")
         expect(canceled.payment_collections[0].payment_sessions[0].status).toBe("canceled")
         expect(canceled.payment_collections[0].payments).toHaveLength(0)
-        const [stored] = await notifications()
+        const [stored] = await eventually(async () => {
+          const all = await notifications()
+          return all[0]?.status === "processed" ? all : null
+        }, { what: "notification processed" })
         expect(stored).toMatchObject({ event_type: "cip.expired", status: "processed" })
       })
     })

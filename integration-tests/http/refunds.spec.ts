@@ -5,6 +5,7 @@ import { PAGOEFECTIVO_MODULE } from "../../src/modules/pagoefectivo"
 import { type SeededStore, seedPeruStore } from "../../src/scripts/seed-peru-store"
 import { SANDBOX_DEFAULTS } from "../../sandbox/server"
 import { type StoreApi, checkoutWithCip } from "../../scripts/lib/storefront"
+import { reconcileRefund } from "../../src/workflows/reconcile"
 import { adminHeaders } from "../helpers/admin"
 import { eventually, useSandbox } from "../helpers/sandbox"
 
@@ -260,7 +261,8 @@ medusaIntegrationTestRunner({
           expect((await sandbox.state()).counters.refundsCreated).toBe(expectedAtGateway)
 
           await sandbox.clearFaults()
-          const checked = await pe().checkRefund(record.refund_id)
+          await reconcileRefund(getContainer(), record)
+          const [checked] = await records(orderId)
           expect(checked.status).toBe(settled)
           expect((await sandbox.state()).refunds).toHaveLength(expectedAtGateway)
         }

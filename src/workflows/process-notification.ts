@@ -12,6 +12,7 @@ import { cancelOrderWorkflow, processPaymentWorkflow } from "@medusajs/medusa/co
 import type { CipNotification, Notification } from "../lib/pagoefectivo"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
+import { type RefundResultOutcome, applyRefundResultWorkflow } from "./refund-result"
 
 export const PROVIDER_ID_PREFIX = "pp_pagoefectivo_"
 
@@ -20,6 +21,7 @@ export type NotificationTarget =
   | { kind: "cip.expired"; notification_id: string; session_id: string; order_id: string | null; cancel_order: boolean }
   /** Known to us but nothing to do (already applied, or not this version's to handle). */
   | { kind: "ignore"; notification_id: string; reason: string }
+  | { kind: "refund"; notification_id: string; refund_id: string; status: "completed" | "rejected"; reference_id: string | null; reason: string | null }
   /** About a CIP or refund that this store does not know. */
   | { kind: "unmatched"; notification_id: string; reason: string }
 
@@ -36,9 +38,12 @@ export const resolveNotificationTargetStep = createStep(
     const n = stored.payload as unknown as Notification
     if (n.eventType === "refund.completed" || n.eventType === "refund.rejected") {
       return new StepResponse<NotificationTarget>({
-        kind: "unmatched",
+        kind: "refund",
         notification_id: id,
-        reason: `no refund ${n.data.refundId} was made by this store`,
+        refund_id: n.data.refundId,
+        status: n.eventType === "refund.completed" ? "completed" : "rejected",
+        reference_id: n.data.referenceId ?? null,
+        reason: n.data.reason ?? null,
       })
     }
     return new StepResponse<NotificationTarget>(await resolveCipTarget(container, pe, id, n))
@@ -121,9 +126,11 @@ export const cancelExpiredSessionStep = createStep(
   }
 )
 
+type NotificationMark = "processed" | "ignored" | "unmatched" | "anomaly" | "deferred"
+
 export const markNotificationStep = createStep(
   "pagoefectivo-mark-notification",
-  async (input: { id: string; status: "processed" | "ignored" | "unmatched"; error?: string | null }, { container }) => {
+  async (input: { id: string; status: NotificationMark; error?: string | null }, { container }) => {
     const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
     await pe.updatePagoEfectivoNotifications({
       id: input.id,
@@ -142,6 +149,7 @@ export const markNotificationStep = createStep(
  *   it was not one yet, and the order shows paid;
  * - cip.expired → the payment session is canceled and so is the unpaid order (its reservations
  *   are released);
+ * - refund.completed / refund.rejected → applyRefundResultWorkflow (record, undo, events);
  * - anything unknown to this store is kept and marked unmatched.
  * Running it twice for the same notification is harmless: each step is idempotent.
  */
@@ -179,12 +187,27 @@ export const processPagoEfectivoNotificationWorkflow = createWorkflow(
       cancelOrderWorkflow.runAsStep({ input: orderInput })
     })
 
-    const mark = transform({ target }, ({ target }) => ({
-      id: target.notification_id,
-      status:
-        target.kind === "unmatched" ? ("unmatched" as const) : target.kind === "ignore" ? ("ignored" as const) : ("processed" as const),
-      error: "reason" in target ? target.reason : null,
-    }))
+    const refundResult = when("pagoefectivo-refund-result", { target }, ({ target }) => target.kind === "refund").then(() => {
+      const resultInput = transform({ target }, ({ target }) => {
+        const t = target as Extract<NotificationTarget, { kind: "refund" }>
+        return { refund_id: t.refund_id, status: t.status, reference_id: t.reference_id, reason: t.reason, source: "notification" as const }
+      })
+      return applyRefundResultWorkflow.runAsStep({ input: resultInput })
+    })
+
+    const mark = transform({ target, refundResult }, ({ target, refundResult }) => {
+      if (target.kind === "refund") {
+        const r = refundResult as RefundResultOutcome & { deferred: boolean }
+        const status =
+          r?.kind === "unmatched" ? "unmatched" : r?.kind === "anomaly" ? "anomaly" : r?.deferred ? "deferred" : "processed"
+        return { id: target.notification_id, status: status as NotificationMark, error: r?.message ?? (r?.deferred ? "Medusa's refund is not committed yet" : null) }
+      }
+      return {
+        id: target.notification_id,
+        status: (target.kind === "unmatched" ? "unmatched" : target.kind === "ignore" ? "ignored" : "processed") as NotificationMark,
+        error: "reason" in target ? target.reason : null,
+      }
+    })
     markNotificationStep(mark)
     return new WorkflowResponse(target)
   }

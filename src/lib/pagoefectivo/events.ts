@@ -1,2 +1,13 @@
 /** Event the webhook route emits for each newly stored notification: `{ id }` of the record. */
 export const NOTIFICATION_RECEIVED_EVENT = "pagoefectivo.notification.received"
+
+/**
+ * Events the plugin emits for stores to subscribe to. Payload:
+ * `{ refund_id, payment_id, order_id, cip, amount, currency_code, status, reference_id, reason }`.
+ */
+export const PAGOEFECTIVO_EVENTS = {
+  /** PagoEfectivo completed a refund. */
+  REFUND_COMPLETED: "pagoefectivo.refund.completed",
+  /** PagoEfectivo rejected a refund (or never received it) and Medusa's refund was undone: alert staff. */
+  REFUND_FAILED: "pagoefectivo.refund.failed",
+} as const

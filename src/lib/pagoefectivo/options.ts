@@ -34,6 +34,11 @@ export type PagoEfectivoOptions = {
    * as a double click (0 turns the guard off). Default 10.
    */
   duplicateRefundGuardSeconds?: number
+  /**
+   * The reconciliation looks at refunds, notifications and unpaid CIPs untouched for this many
+   * minutes. Default 10. (How often it runs: PAGOEFECTIVO_RECONCILE_EVERY_MINUTES, default 5.)
+   */
+  reconcileAfterMinutes?: number
 }
 
 const positiveInt = (max: number) => z.coerce.number().int().positive().max(max)
@@ -60,6 +65,7 @@ const optionsSchema = z
     maxRetries: z.coerce.number().int().min(0).max(10).default(3),
     paymentConcept: z.string().min(1).max(50).default("Compra en línea"),
     duplicateRefundGuardSeconds: z.coerce.number().int().min(0).max(3600).default(10),
+    reconcileAfterMinutes: z.coerce.number().min(0).max(7 * 24 * 60).default(10),
   })
 
 

@@ -25,6 +25,9 @@ export type RefundRecord = {
   attempts: AttemptRecord[] | null
   requested_at: Date
   settled_at: Date | null
+  reversed_at: Date | null
+  reversal_note: string | null
+  anomaly: string | null
   created_at: Date
   updated_at: Date
 }
@@ -135,6 +138,77 @@ export class RefundLedger {
       ]
     )
     return rows[0] ?? (await this.get(refundId))
+  }
+
+  /**
+   * Marks that Medusa does not count this refund (its call failed, or a rejection undid it).
+   * Only the first call wins: it returns the record, later calls null.
+   */
+  async markReversed(refundId: string, note: string): Promise<RefundRecord | null> {
+    const { rows } = await this.db.raw(
+      `UPDATE ${TABLE} SET reversed_at = now(), reversal_note = ?, updated_at = now()
+       WHERE refund_id = ? AND deleted_at IS NULL AND reversed_at IS NULL AND status IN ('rejected', 'failed')
+       RETURNING *`,
+      [note, refundId]
+    )
+    return rows[0] ?? null
+  }
+
+  /** Compensation of markReversed. */
+  async unmarkReversed(refundId: string): Promise<void> {
+    await this.db.raw(
+      `UPDATE ${TABLE} SET reversed_at = NULL, reversal_note = NULL, updated_at = now() WHERE refund_id = ? AND deleted_at IS NULL`,
+      [refundId]
+    )
+  }
+
+  /** Records a result that contradicts a final one (never applied). */
+  async noteAnomaly(refundId: string, anomaly: string): Promise<void> {
+    await this.db.raw(
+      `UPDATE ${TABLE} SET anomaly = ?, updated_at = now() WHERE refund_id = ? AND deleted_at IS NULL`,
+      [anomaly.slice(0, 1000), refundId]
+    )
+  }
+
+  /** Puts a settled record back as it was (workflow compensation). */
+  async restore(previous: RefundRecord): Promise<void> {
+    await this.db.raw(
+      `UPDATE ${TABLE} SET status = ?, reference_id = ?, trace_id = ?, failure_code = ?, failure_reason = ?,
+          settled_at = ?, updated_at = now()
+       WHERE refund_id = ? AND deleted_at IS NULL`,
+      [
+        previous.status,
+        previous.reference_id,
+        previous.trace_id,
+        previous.failure_code,
+        previous.failure_reason,
+        previous.settled_at,
+        previous.refund_id,
+      ]
+    )
+  }
+
+  /**
+   * One page of records the reconciliation must look at, oldest first, keyset-paged by id: open
+   * ones untouched for `olderThanMinutes`, and rejected/failed ones Medusa may still count.
+   */
+  async listForReconciliation(olderThanMinutes: number, afterId: string | null, limit: number): Promise<RefundRecord[]> {
+    const { rows } = await this.db.raw(
+      `SELECT * FROM ${TABLE}
+       WHERE deleted_at IS NULL
+         AND updated_at < now() - make_interval(mins => ?)
+         AND (status IN ('requested', 'pending', 'verifying') OR (status IN ('rejected', 'failed') AND reversed_at IS NULL))
+         AND (?::text IS NULL OR id > ?)
+       ORDER BY id
+       LIMIT ?`,
+      [olderThanMinutes, afterId, afterId, limit]
+    )
+    return rows
+  }
+
+  /** Leaves a record alone until the next round (it was checked and is still open). */
+  async touch(refundId: string): Promise<void> {
+    await this.db.raw(`UPDATE ${TABLE} SET updated_at = now() WHERE refund_id = ? AND deleted_at IS NULL`, [refundId])
   }
 
   /** What has been refunded (or may be on its way) for a CIP, as a decimal string. */

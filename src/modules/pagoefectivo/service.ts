@@ -1,8 +1,6 @@
 import type { Context, Logger } from "@medusajs/framework/types"
 import { InjectManager, MedusaContext, MedusaService, generateEntityId } from "@medusajs/framework/utils"
 import type { EntityManager, Knex } from "@medusajs/framework/mikro-orm/knex"
-import { MedusaError } from "@medusajs/framework/utils"
-import { describeRefundFailure } from "../../lib/pagoefectivo/refund-errors"
 import { type RefundRecord, RefundLedger } from "./ledger"
 import {
   type Notification,
@@ -86,43 +84,13 @@ export default class PagoEfectivoModuleService extends MedusaService({ PagoEfect
     return { id: existing.id, status: existing.status, duplicate: true }
   }
 
+  /** The refund records (plain SQL on the shared connection; see ledger.ts). */
+  ledger(): RefundLedger {
+    return this.ledger_
+  }
+
   /** The refund record of a Medusa refund id, or null. */
   async getRefundRecord(refundId: string): Promise<RefundRecord | null> {
     return this.ledger_.get(refundId)
-  }
-
-  /**
-   * Asks PagoEfectivo for a refund's state (GET /refunds/{refundId}) and records the answer.
-   * A refund PagoEfectivo never received ends "failed": it never happened.
-   */
-  async checkRefund(refundId: string): Promise<RefundRecord> {
-    const record = await this.ledger_.get(refundId)
-    if (!record) {
-      throw new MedusaError(MedusaError.Types.NOT_FOUND, `No PagoEfectivo refund record for refund ${refundId}`)
-    }
-    let remote
-    try {
-      remote = await this.client().getRefund(refundId, { logContext: { purpose: "status-check" } })
-    } catch (e) {
-      throw new MedusaError(
-        MedusaError.Types.UNEXPECTED_STATE,
-        `PagoEfectivo: could not read the state of refund ${refundId}: ${describeRefundFailure(e, record.cip).message}`
-      )
-    }
-    if (!remote) {
-      return (await this.ledger_.settle(refundId, {
-        status: "failed",
-        failure_code: "not_received",
-        failure_reason: "PagoEfectivo never received this refund: nothing was refunded.",
-      }))!
-    }
-    return (await this.ledger_.settle(refundId, {
-      status: remote.status,
-      reference_id: remote.referenceId ?? null,
-      trace_id: remote.traceId ?? null,
-      ...(remote.status === "rejected"
-        ? { failure_code: "rejected", failure_reason: remote.reason ?? "rejected by PagoEfectivo" }
-        : {}),
-    }))!
   }
 }

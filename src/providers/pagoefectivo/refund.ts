@@ -123,24 +123,24 @@ export class RefundExecutor {
     try {
       const { data: answer, correlationId } = await this.client.createRefund(body, { onAttempt })
       await recording
-      if (answer.status === "rejected") {
-        const reason = answer.reason ?? "no reason given"
-        await this.settle(refundId, {
-          status: "rejected",
-          reference_id: answer.referenceId ?? null,
-          trace_id: answer.traceId ?? null,
-          correlation_id: correlationId,
-          failure_code: "rejected",
-          failure_reason: reason,
-        })
-        throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `PagoEfectivo rejected the refund of ${paid.currency} ${wire.text} on CIP ${cip}: ${reason}. Nothing was refunded.`)
-      }
       const settled = await this.settle(refundId, {
         status: answer.status,
         reference_id: answer.referenceId ?? null,
         trace_id: answer.traceId ?? correlationId,
         correlation_id: correlationId,
+        ...(answer.status === "rejected" ? { failure_code: "rejected", failure_reason: answer.reason ?? "no reason given" } : {}),
       })
+      // The answer, or a notification that overtook it, may say "rejected": then Medusa must not
+      // keep its refund, so the call fails and Medusa deletes its Refund row.
+      const final = settled?.status ?? answer.status
+      if (final === "rejected" || final === "failed") {
+        const reason = settled?.failure_reason ?? answer.reason ?? "no reason given"
+        await this.reversed(refundId, "the refund was rejected before Medusa kept it")
+        throw new MedusaError(
+          MedusaError.Types.NOT_ALLOWED,
+          `PagoEfectivo rejected the refund of ${paid.currency} ${wire.text} on CIP ${cip}: ${reason}. Nothing was refunded.`
+        )
+      }
       return settled ? summary(settled) : { status: answer.status, amount: wire.text, referenceId: answer.referenceId ?? null, traceId: answer.traceId ?? null }
     } catch (e) {
       if (e instanceof MedusaError) throw e
@@ -166,6 +166,7 @@ export class RefundExecutor {
         failure_code: failure.code,
         failure_reason: failure.message,
       })
+      await this.reversed(refundId, "the refund call failed; Medusa did not keep its refund")
       const err = new MedusaError(
         failure.category === "unavailable" ? MedusaError.Types.UNEXPECTED_STATE : failure.category === "invalid" ? MedusaError.Types.INVALID_DATA : MedusaError.Types.NOT_ALLOWED,
         `PagoEfectivo: refund of ${paid.currency} ${wire.text} on CIP ${cip} failed. ${failure.message}`
@@ -235,6 +236,15 @@ export class RefundExecutor {
     } catch (e) {
       this.logRecordError(refundId, e)
       return null
+    }
+  }
+
+  /** Notes on the record that Medusa will not count this refund (it deletes its Refund row). */
+  private async reversed(refundId: string, note: string) {
+    try {
+      await this.ledger().markReversed(refundId, note)
+    } catch (e) {
+      this.logRecordError(refundId, e)
     }
   }
 

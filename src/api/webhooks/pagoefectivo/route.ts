@@ -51,8 +51,8 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
   }
 
   const recorded = await pe.recordNotification(parsed.notification)
-  // A redelivery of a notification whose processing failed gets another chance.
-  if (!recorded.duplicate || recorded.status === "failed") {
+  // A redelivery of a notification whose processing failed (or had to wait) gets another chance.
+  if (!recorded.duplicate || recorded.status === "failed" || recorded.status === "deferred") {
     await req.scope.resolve(Modules.EVENT_BUS).emit({ name: NOTIFICATION_RECEIVED_EVENT, data: { id: recorded.id } })
   }
   res.status(200).json({ received: true, id: recorded.id, duplicate: recorded.duplicate })

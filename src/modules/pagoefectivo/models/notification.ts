@@ -14,8 +14,11 @@ const PagoEfectivoNotification = model
     cip: model.text().nullable(),
     refund_id: model.text().nullable(),
     payload: model.json(),
-    /** received → processed | failed | ignored | unmatched */
-    status: model.enum(["received", "processed", "failed", "ignored", "unmatched"]).default("received"),
+    /**
+     * received → processed | failed | ignored | unmatched | anomaly, or deferred (a refund result
+     * that arrived before Medusa's refund was committed; the reconciliation applies it later)
+     */
+    status: model.enum(["received", "processed", "failed", "ignored", "unmatched", "anomaly", "deferred"]).default("received"),
     error: model.text().nullable(),
     deliveries: model.number().default(1),
     processed_at: model.dateTime().nullable(),

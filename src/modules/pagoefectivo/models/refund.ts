@@ -40,6 +40,15 @@ const PagoEfectivoRefund = model
     attempts: model.json().nullable(),
     requested_at: model.dateTime(),
     settled_at: model.dateTime().nullable(),
+    /**
+     * When Medusa stopped counting this refund: the refund call failed (Medusa deleted its Refund
+     * row) or a later rejection undid it. Set once; a rejected/failed record without it still has
+     * a Medusa refund to undo.
+     */
+    reversed_at: model.dateTime().nullable(),
+    reversal_note: model.text().nullable(),
+    /** A later answer that contradicted a final one: recorded and logged, never applied. */
+    anomaly: model.text().nullable(),
   })
   .indexes([
     { on: ["refund_id"], unique: true },

@@ -1,0 +1,315 @@
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { Modules } from "@medusajs/framework/utils"
+import { sign } from "../../src/lib/pagoefectivo/wire"
+import { PAGOEFECTIVO_MODULE } from "../../src/modules/pagoefectivo"
+import { type SeededStore, seedPeruStore } from "../../src/scripts/seed-peru-store"
+import { reconcilePagoEfectivo } from "../../src/workflows/reconcile"
+import { SANDBOX_DEFAULTS } from "../../sandbox/server"
+import { type StoreApi, checkoutWithCip } from "../../scripts/lib/storefront"
+import { adminHeaders } from "../helpers/admin"
+import { eventually, useSandbox } from "../helpers/sandbox"
+
+const sandbox = useSandbox()
+
+medusaIntegrationTestRunner({
+  testSuite: ({ api, getContainer }) => {
+    let seeded: SeededStore
+    let store: StoreApi
+    let admin: Record<string, string>
+    let baseUrl: string
+    let emitted: { name: string; data: any }[]
+
+    const pe = () => getContainer().resolve<any>(PAGOEFECTIVO_MODULE)
+
+    beforeEach(async () => {
+      baseUrl = api.defaults.baseURL as string
+      await sandbox.reset()
+      await sandbox.config({ notifyUrl: `${baseUrl}/webhooks/pagoefectivo` })
+      seeded = await seedPeruStore(getContainer())
+      store = { baseUrl, publishableKey: seeded.publishableKey }
+      admin = await adminHeaders(baseUrl, getContainer())
+      emitted = []
+      const bus = getContainer().resolve(Modules.EVENT_BUS) as any
+      const emit = bus.emit.bind(bus)
+      jest.spyOn(bus, "emit").mockImplementation((events: any, options: any) => {
+        for (const e of Array.isArray(events) ? events : [events]) emitted.push({ name: e.name ?? e.eventName, data: e.data })
+        return emit(events, options)
+      })
+    })
+
+    afterEach(() => jest.restoreAllMocks())
+
+    async function paidOrder() {
+      const { session, order } = await checkoutWithCip(store, { regionId: seeded.regionId, variantId: seeded.variantId, email: "rosa@example.pe" })
+      await sandbox.pay(session.data.cip)
+      const o = await eventually(async () => {
+        const current = await orderOf(order.id)
+        return current.payment_status === "captured" ? current : null
+      }, { what: "order paid" })
+      return { orderId: order.id as string, paymentId: o.payment_collections[0].payments[0].id as string, cip: session.data.cip }
+    }
+
+    async function orderOf(orderId: string) {
+      const { data } = await api.get(
+        `/admin/orders/${orderId}?fields=id,payment_status,summary.*,payment_collections.refunded_amount,payment_collections.payments.id,payment_collections.payments.refunds.id,payment_collections.payments.refunds.amount`,
+        { headers: admin }
+      )
+      return data.order
+    }
+
+    const refund = (paymentId: string, amount: number) =>
+      api
+        .post(`/admin/payments/${paymentId}/refund`, { amount }, { headers: admin })
+        .then((r) => ({ status: r.status, body: r.data }))
+        .catch((e) => ({ status: e.response?.status as number, body: e.response?.data }))
+
+    const recordOf = async (refundId: string) => (await pe().listPagoEfectivoRefunds({ refund_id: refundId }))[0]
+    const notificationsFor = async (refundId: string) => pe().listPagoEfectivoNotifications({ refund_id: refundId })
+    const lastRefundId = async (orderId: string) => {
+      const [r] = await pe().listPagoEfectivoRefunds({ order_id: orderId }, { order: { requested_at: "DESC" }, take: 1 })
+      return r.refund_id as string
+    }
+
+    /** Waits until the record reaches `status` (and, for failures, Medusa stopped counting it). */
+    const settled = (refundId: string, status: string) =>
+      eventually(async () => {
+        const r = await recordOf(refundId)
+        return r?.status === status && (status === "completed" || r.reversed_at) ? r : null
+      }, { what: `refund ${refundId} ${status}` })
+
+    const deliver = (body: string, signature?: string) =>
+      fetch(`${baseUrl}/webhooks/pagoefectivo`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "pe-signature": signature ?? sign(SANDBOX_DEFAULTS.secretKey, body) },
+        body,
+      })
+
+    describe("refund.completed", () => {
+      it("completes a partial refund: record completed with its reference id, order still partially refunded, event emitted", async () => {
+        const { orderId, paymentId } = await paidOrder()
+        expect((await refund(paymentId, 40)).status).toBe(200)
+        const refundId = await lastRefundId(orderId)
+        await sandbox.call("POST", `/__sandbox/refunds/${refundId}/complete`, { wait: true })
+        const record = await settled(refundId, "completed")
+        await eventually(async () => emitted.some((e) => e.name === "pagoefectivo.refund.completed"), { what: "refund.completed event" })
+        const [gateway] = (await sandbox.state()).refunds
+        expect(record).toMatchObject({ reference_id: gateway.referenceId, reversed_at: null })
+        expect(record.settled_at).toBeTruthy()
+        const order = await orderOf(orderId)
+        expect(order.payment_status).toBe("partially_refunded")
+        expect(Number(order.payment_collections[0].refunded_amount)).toBe(40)
+        expect(emitted).toContainEqual({
+          name: "pagoefectivo.refund.completed",
+          data: expect.objectContaining({ refund_id: refundId, order_id: orderId, amount: "40.00", status: "completed", reference_id: gateway.referenceId }),
+        })
+      })
+    })
+
+    describe("refund.rejected", () => {
+      it.each([
+        ["a partial refund", 40, "partially_refunded"],
+        ["a full refund", 199.9, "refunded"],
+      ])("undoes %s: the money is owed again, the order as before, staff alerted, and can refund again", async (_, amount, whileCounted) => {
+        const { orderId, paymentId } = await paidOrder()
+        const before = await orderOf(orderId)
+        expect((await refund(paymentId, amount)).status).toBe(200)
+        expect((await orderOf(orderId)).payment_status).toBe(whileCounted)
+        const refundId = await lastRefundId(orderId)
+
+        await sandbox.call("POST", `/__sandbox/refunds/${refundId}/reject`, { reason: "cuenta destino cerrada", wait: true })
+        const record = await settled(refundId, "rejected")
+        expect(record.failure_reason).toBe("cuenta destino cerrada")
+        expect(record.reversal_note).toMatch(/undone after PagoEfectivo rejected it/)
+
+        const after = await orderOf(orderId)
+        expect(after.payment_status).toBe("captured")
+        expect(after.payment_collections[0].payments[0].refunds).toHaveLength(0)
+        expect(Number(after.payment_collections[0].refunded_amount)).toBe(0)
+        // refunded total and paid total as before the refund; the amount is owed to the shopper again
+        expect(after.summary.refunded_total).toEqual(before.summary.refunded_total)
+        expect(after.summary.paid_total).toEqual(before.summary.paid_total)
+        expect(after.summary.pending_difference).toBeCloseTo(before.summary.pending_difference - amount, 2)
+        await eventually(async () => emitted.some((e) => e.name === "pagoefectivo.refund.failed"), { what: "refund.failed event" })
+        expect(emitted).toContainEqual({
+          name: "pagoefectivo.refund.failed",
+          data: expect.objectContaining({ refund_id: refundId, order_id: orderId, status: "rejected", reason: "cuenta destino cerrada" }),
+        })
+        const [n] = await notificationsFor(refundId)
+        expect(n).toMatchObject({ event_type: "refund.rejected", status: "processed" })
+
+        // staff refund again, and it counts: nothing is owed any more
+        expect((await refund(paymentId, amount)).status).toBe(200)
+        const again = await orderOf(orderId)
+        expect(again.payment_status).toBe(whileCounted)
+        expect(again.summary.refunded_total).toBeCloseTo(amount, 2)
+        expect(again.summary.pending_difference).toBeCloseTo(before.summary.pending_difference, 2)
+      })
+    })
+
+    describe("races and repeats", () => {
+      it("applies a result delivered four times once", async () => {
+        const { orderId, paymentId } = await paidOrder()
+        expect((await refund(paymentId, 40)).status).toBe(200)
+        const refundId = await lastRefundId(orderId)
+        await sandbox.fault({ path: "notifications", eventType: "refund.rejected", duplicate: 3 })
+        await sandbox.call("POST", `/__sandbox/refunds/${refundId}/reject`, { wait: true })
+        await settled(refundId, "rejected")
+        const deliveries = (await sandbox.state()).deliveries.filter((d) => d.eventType === "refund.rejected")
+        expect(deliveries).toHaveLength(4)
+        expect(deliveries.every((d) => d.status === 200)).toBe(true)
+        await eventually(async () => emitted.some((e) => e.name === "pagoefectivo.refund.failed"), { what: "refund.failed event" })
+        await new Promise((r) => setTimeout(r, 500))
+        expect(emitted.filter((e) => e.name === "pagoefectivo.refund.failed")).toHaveLength(1)
+        const [n] = await notificationsFor(refundId)
+        expect(n.deliveries).toBe(4)
+        expect((await orderOf(orderId)).payment_status).toBe("captured")
+      })
+
+      it("records a result that contradicts a final one as an anomaly and does not apply it", async () => {
+        const { orderId, paymentId } = await paidOrder()
+        expect((await refund(paymentId, 40)).status).toBe(200)
+        const refundId = await lastRefundId(orderId)
+        await sandbox.call("POST", `/__sandbox/refunds/${refundId}/complete`, { wait: true })
+        await settled(refundId, "completed")
+        // a late, contradicting refund.rejected (signed: it really comes from PagoEfectivo)
+        const res = await deliver(
+          JSON.stringify({ eventType: "refund.rejected", operationNumber: "77", data: { refundId, cip: "1", amount: 40, currency: "PEN", status: "rejected", reason: "late" } })
+        )
+        expect(res.status).toBe(200)
+        const anomaly = await eventually(async () => {
+          const ns = await notificationsFor(refundId)
+          return ns.find((n: any) => n.event_type === "refund.rejected" && n.status === "anomaly")
+        }, { what: "anomaly" })
+        expect(anomaly.error).toMatch(/is completed but the notification says rejected/)
+        const record = await recordOf(refundId)
+        expect(record).toMatchObject({ status: "completed", reversed_at: null })
+        expect(record.anomaly).toMatch(/not applied/)
+        expect((await orderOf(orderId)).payment_status).toBe("partially_refunded")
+      })
+
+      it("a completion that overtakes the refund call's answer is applied and the refund stands", async () => {
+        await sandbox.config({ refunds: { autoSettle: "complete", notifyBeforeResponse: true } })
+        const { orderId, paymentId } = await paidOrder()
+        expect((await refund(paymentId, 40)).status).toBe(200)
+        const refundId = await lastRefundId(orderId)
+        expect(await recordOf(refundId)).toMatchObject({ status: "completed", reversed_at: null })
+        expect((await orderOf(orderId)).payment_status).toBe("partially_refunded")
+        const [n] = await notificationsFor(refundId)
+        expect(n.status).toBe("processed")
+      })
+
+      it("a rejection that overtakes the refund call's answer leaves no refund in Medusa", async () => {
+        await sandbox.config({ refunds: { autoSettle: "reject", rejectReason: "fondos insuficientes", notifyBeforeResponse: true } })
+        const { orderId, paymentId } = await paidOrder()
+        const res = await refund(paymentId, 40)
+        expect(res.status).toBe(400)
+        expect(res.body.message).toMatch(/rejected the refund .*fondos insuficientes/)
+        const refundId = await lastRefundId(orderId)
+        const record = await recordOf(refundId)
+        expect(record.status).toBe("rejected")
+        expect(record.reversed_at).toBeTruthy()
+        const order = await orderOf(orderId)
+        expect(order.payment_status).toBe("captured")
+        expect(order.payment_collections[0].payments[0].refunds).toHaveLength(0)
+        // the overtaking notification found nothing to undo: the job has nothing left either
+        const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
+        expect(summary.refunds.undone).toBe(0)
+        expect((await orderOf(orderId)).payment_status).toBe("captured")
+      })
+
+      it("refuses a forged refund notification with 401 and changes nothing", async () => {
+        const { orderId, paymentId } = await paidOrder()
+        expect((await refund(paymentId, 40)).status).toBe(200)
+        const refundId = await lastRefundId(orderId)
+        const body = JSON.stringify({ eventType: "refund.rejected", operationNumber: "1", data: { refundId, cip: "1", amount: 40, currency: "PEN", status: "rejected" } })
+        const res = await deliver(body, sign("forger", body))
+        expect(res.status).toBe(401)
+        await new Promise((r) => setTimeout(r, 300))
+        expect(await recordOf(refundId)).toMatchObject({ status: "pending", reversed_at: null })
+        expect(await notificationsFor(refundId)).toHaveLength(0)
+        expect((await orderOf(orderId)).payment_status).toBe("partially_refunded")
+      })
+
+      it("stores a result for a refund this store never made as unmatched, and answers 200", async () => {
+        const res = await deliver(
+          JSON.stringify({ eventType: "refund.completed", operationNumber: "5", data: { refundId: "made-in-the-pagoefectivo-panel", cip: "123", amount: 10, currency: "PEN", status: "completed" } })
+        )
+        expect(res.status).toBe(200)
+        const n = await eventually(async () => {
+          const [x] = await notificationsFor("made-in-the-pagoefectivo-panel")
+          return x?.status === "unmatched" ? x : null
+        }, { what: "unmatched" })
+        expect(n.error).toMatch(/no refund made-in-the-pagoefectivo-panel was made by this store/)
+      })
+    })
+
+    describe("reconciliation", () => {
+      it("fixes a lost refund.completed", async () => {
+        const { orderId, paymentId } = await paidOrder()
+        expect((await refund(paymentId, 40)).status).toBe(200)
+        const refundId = await lastRefundId(orderId)
+        await sandbox.fault({ path: "notifications", eventType: "refund.completed", drop: true })
+        await sandbox.call("POST", `/__sandbox/refunds/${refundId}/complete`, { wait: true })
+        expect((await recordOf(refundId)).status).toBe("pending")
+
+        const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
+        expect(summary.refunds).toMatchObject({ checked: 1, completed: 1, errors: 0 })
+        expect(await recordOf(refundId)).toMatchObject({ status: "completed", reference_id: expect.stringMatching(/^RF/) })
+        // a second run has nothing left to do
+        expect((await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })).refunds.checked).toBe(0)
+      })
+
+      it("fixes a lost refund.rejected by undoing the refund", async () => {
+        const { orderId, paymentId } = await paidOrder()
+        expect((await refund(paymentId, 40)).status).toBe(200)
+        const refundId = await lastRefundId(orderId)
+        await sandbox.fault({ path: "notifications", eventType: "refund.rejected", drop: true })
+        await sandbox.call("POST", `/__sandbox/refunds/${refundId}/reject`, { wait: true })
+        const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
+        expect(summary.refunds).toMatchObject({ checked: 1, undone: 1 })
+        expect((await orderOf(orderId)).payment_status).toBe("captured")
+        expect(emitted.filter((e) => e.name === "pagoefectivo.refund.failed")).toHaveLength(1)
+      })
+
+      it("undoes a verifying refund that PagoEfectivo never received", async () => {
+        const { orderId, paymentId } = await paidOrder()
+        await sandbox.fault({ path: "/v1/refunds", method: "POST", dropConnection: "before", times: 10 })
+        expect((await refund(paymentId, 40)).status).toBe(200)
+        const refundId = await lastRefundId(orderId)
+        expect((await recordOf(refundId)).status).toBe("verifying")
+        expect((await orderOf(orderId)).payment_status).toBe("partially_refunded")
+        await sandbox.clearFaults()
+
+        const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
+        expect(summary.refunds).toMatchObject({ checked: 1, undone: 1 })
+        const record = await recordOf(refundId)
+        expect(record).toMatchObject({ status: "failed", failure_code: "not_received" })
+        expect(record.reversed_at).toBeTruthy()
+        expect((await orderOf(orderId)).payment_status).toBe("captured")
+        expect((await sandbox.state()).refunds).toHaveLength(0)
+      })
+
+      it("pays an order whose cip.paid was lost", async () => {
+        await sandbox.fault({ path: "notifications", eventType: "cip.paid", drop: true })
+        const { session, order } = await checkoutWithCip(store, { regionId: seeded.regionId, variantId: seeded.variantId, email: "rosa@example.pe" })
+        await sandbox.pay(session.data.cip)
+        expect((await orderOf(order.id)).payment_status).toBe("awaiting")
+        const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
+        expect(summary.cips).toMatchObject({ checked: 1, paid: 1, errors: 0 })
+        expect((await orderOf(order.id)).payment_status).toBe("captured")
+        // and the late notification, should it come, is a duplicate
+        const again = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
+        expect(again.cips.checked).toBe(0)
+      })
+
+      it("stops at a 429 it cannot wait out and says so", async () => {
+        const { orderId, paymentId } = await paidOrder()
+        expect((await refund(paymentId, 40)).status).toBe(200)
+        await sandbox.fault({ path: "/v1/refunds", method: "GET", status: 429, retryAfter: 3600 })
+        const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
+        expect(summary.skipped).toMatch(/rate limiting/)
+        expect((await recordOf(await lastRefundId(orderId))).status).toBe("pending")
+      })
+    })
+  },
+})

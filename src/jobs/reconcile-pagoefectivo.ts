@@ -1,0 +1,18 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { reconcilePagoEfectivo } from "../workflows/reconcile"
+
+/**
+ * Recovers what lost PagoEfectivo notifications would have said (see reconcilePagoEfectivo).
+ * Runs every PAGOEFECTIVO_RECONCILE_EVERY_MINUTES minutes (default 5); run it once on demand with
+ * `npx medusa exec ./src/scripts/reconcile-pagoefectivo.ts`.
+ */
+export default async function reconcilePagoEfectivoJob(container: MedusaContainer) {
+  await reconcilePagoEfectivo(container)
+}
+
+const every = Math.min(Math.max(Number(process.env.PAGOEFECTIVO_RECONCILE_EVERY_MINUTES) || 5, 1), 59)
+
+export const config = {
+  name: "pagoefectivo-reconcile",
+  schedule: `*/${every} * * * *`,
+}
