@@ -26,9 +26,29 @@ const pagoefectivo = {
   maxRetries: env.PAGOEFECTIVO_MAX_RETRIES,
 }
 
+/**
+ * With REDIS_URL set, the store runs as it would on several instances: Redis event bus, workflow
+ * engine and locking (the multi-instance spec starts two processes this way).
+ */
+const redisModules = env.REDIS_URL
+  ? [
+      { resolve: "@medusajs/medusa/event-bus-redis", options: { redisUrl: env.REDIS_URL } },
+      { resolve: "@medusajs/medusa/workflow-engine-redis", options: { redis: { redisUrl: env.REDIS_URL } } },
+      {
+        resolve: "@medusajs/medusa/locking",
+        options: {
+          providers: [
+            { resolve: "@medusajs/medusa/locking-redis", id: "locking-redis", is_default: true, options: { redisUrl: env.REDIS_URL } },
+          ],
+        },
+      },
+    ]
+  : []
+
 module.exports = defineConfig({
   projectConfig: {
     databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
     http: {
       storeCors: env.STORE_CORS ?? "http://localhost:8000",
       adminCors: env.ADMIN_CORS ?? "http://localhost:9000",
@@ -48,5 +68,6 @@ module.exports = defineConfig({
       },
     },
     { resolve: "./src/modules/pagoefectivo", options: pagoefectivo },
+    ...redisModules,
   ],
 })

@@ -49,7 +49,7 @@ import path from "path"
 import { ensurePostgres, type PostgresConnection } from "./lib/postgres"
 import { recreateDatabase } from "./lib/demo-db"
 import { checkoutWithCip, type StoreApi } from "./lib/storefront"
-import { GroupChild, REPO_ROOT, portInUse, runMedusa, spawnMedusa, stopStaleMedusa, tail } from "./lib/demo-process"
+import { GroupChild, REPO_ROOT, portInUse, runMedusa, spawnMedusa, stopStaleMedusa, tail } from "./lib/medusa-process"
 import { SANDBOX_DEFAULTS, startSandbox, type SandboxHandle } from "../sandbox/server"
 
 // ---------------------------------------------------------------- settings

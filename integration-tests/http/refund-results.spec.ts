@@ -42,9 +42,10 @@ medusaIntegrationTestRunner({
     async function paidOrder() {
       const { session, order } = await checkoutWithCip(store, { regionId: seeded.regionId, variantId: seeded.variantId, email: "rosa@example.pe" })
       await sandbox.pay(session.data.cip)
+      // paid, and the capture's order transaction is in the summary (it lands just after the status)
       const o = await eventually(async () => {
         const current = await orderOf(order.id)
-        return current.payment_status === "captured" ? current : null
+        return current.payment_status === "captured" && current.summary.paid_total > 0 ? current : null
       }, { what: "order paid" })
       return { orderId: order.id as string, paymentId: o.payment_collections[0].payments[0].id as string, cip: session.data.cip }
     }

@@ -123,18 +123,20 @@ export class RefundExecutor {
     try {
       const { data: answer, correlationId } = await this.client.createRefund(body, { onAttempt })
       await recording
+      const rejectedWhy = answer.status === "rejected" ? (answer.reason ?? (await this.rejectionReason(refundId)) ?? "no reason given") : null
       const settled = await this.settle(refundId, {
         status: answer.status,
         reference_id: answer.referenceId ?? null,
         trace_id: answer.traceId ?? correlationId,
         correlation_id: correlationId,
-        ...(answer.status === "rejected" ? { failure_code: "rejected", failure_reason: answer.reason ?? "no reason given" } : {}),
+        ...(rejectedWhy ? { failure_code: "rejected", failure_reason: rejectedWhy } : {}),
       })
       // The answer, or a notification that overtook it, may say "rejected": then Medusa must not
       // keep its refund, so the call fails and Medusa deletes its Refund row.
       const final = settled?.status ?? answer.status
       if (final === "rejected" || final === "failed") {
-        const reason = settled?.failure_reason ?? answer.reason ?? "no reason given"
+        // The refund answer carries no reason; GET /refunds/{refundId} does.
+        const reason = settled?.failure_reason ?? rejectedWhy ?? "no reason given"
         await this.reversed(refundId, "the refund was rejected before Medusa kept it")
         throw new MedusaError(
           MedusaError.Types.NOT_ALLOWED,
@@ -235,6 +237,15 @@ export class RefundExecutor {
       return await this.ledger().settle(refundId, settlement)
     } catch (e) {
       this.logRecordError(refundId, e)
+      return null
+    }
+  }
+
+  /** Why PagoEfectivo rejected a refund (null when it cannot be read now). */
+  private async rejectionReason(refundId: string): Promise<string | null> {
+    try {
+      return (await this.client.getRefund(refundId, { logContext: { purpose: "rejection-reason" } }))?.reason ?? null
+    } catch {
       return null
     }
   }

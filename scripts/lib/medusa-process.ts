@@ -1,5 +1,6 @@
 /**
- * Child-process and port helpers for `npm run demo` (scripts/demo.ts).
+ * Child-process and port helpers for running the Medusa CLI: `npm run demo` (scripts/demo.ts) and
+ * the multi-instance spec.
  *
  * Every Medusa CLI command runs as `node <@medusajs/cli>/cli.js <args>` (what `npx medusa` runs,
  * without npm's wrapper process), detached into its own process group with its output in a log

@@ -1,0 +1,191 @@
+import { spawnSync } from "node:child_process"
+import path from "node:path"
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { sign } from "../../src/lib/pagoefectivo/wire"
+import { PAGOEFECTIVO_MODULE } from "../../src/modules/pagoefectivo"
+import { type SeededStore, seedPeruStore } from "../../src/scripts/seed-peru-store"
+import { SANDBOX_DEFAULTS } from "../../sandbox/server"
+import { type GroupChild, REPO_ROOT, readLog, runMedusa, spawnMedusa } from "../../scripts/lib/medusa-process"
+import { type StoreApi, checkoutWithCip } from "../../scripts/lib/storefront"
+import { adminHeaders } from "../helpers/admin"
+import { eventually, useSandbox } from "../helpers/sandbox"
+
+/**
+ * Two Medusa processes on one database with Medusa's Redis event bus, workflow engine and locking
+ * (database 7 of the Redis at 127.0.0.1:6379, so other users of that Redis are not disturbed).
+ * Where no Redis answers, this spec alone is skipped and says why.
+ */
+const REDIS_URL = process.env.PAGOEFECTIVO_TEST_REDIS_URL ?? "redis://127.0.0.1:6379/7"
+const redisAnswers = (() => {
+  const { hostname: host, port } = new URL(REDIS_URL)
+  const probe = spawnSync(
+    process.execPath,
+    ["-e", `const s=require("net").connect(${Number(port) || 6379},"${host}");s.setTimeout(1000,()=>process.exit(1));s.on("connect",()=>{s.write("PING\\r\\n")});s.on("data",d=>process.exit(String(d).startsWith("+PONG")?0:1));s.on("error",()=>process.exit(1))`],
+    { timeout: 3000 }
+  )
+  return probe.status === 0
+})()
+if (!redisAnswers) {
+  const why = `no Redis answers at ${REDIS_URL} (set PAGOEFECTIVO_TEST_REDIS_URL to point at one)`
+  // eslint-disable-next-line no-console
+  console.warn(`many-instances spec skipped: ${why}`)
+  describe.skip(`two Medusa processes with Redis — skipped: ${why}`, () => {
+    it("applies a notification delivered 20 times across both processes once", () => undefined)
+    it("reconciles each refund once when both workers run the job", () => undefined)
+  })
+} else {
+  manyInstances()
+}
+
+function manyInstances() {
+  const sandbox = useSandbox()
+
+  medusaIntegrationTestRunner({
+    testSuite: ({ api, getContainer }) => {
+      describe("two Medusa processes with Redis", () => {
+        let seeded: SeededStore
+        let store: StoreApi
+        let admin: Record<string, string>
+        let baseUrl: string
+        const workers: { child: GroupChild; url: string }[] = []
+
+        const pe = () => getContainer().resolve<any>(PAGOEFECTIVO_MODULE)
+        const databaseUrl = () => getContainer().resolve(ContainerRegistrationKeys.CONFIG_MODULE).projectConfig.databaseUrl!
+        const env = (port: number) => ({
+          ...process.env,
+          DATABASE_URL: databaseUrl(),
+          REDIS_URL,
+          PORT: String(port),
+          MEDUSA_ADMIN_DISABLED: "true",
+          NODE_ENV: "development",
+          LOG_LEVEL: "info",
+        })
+
+        beforeAll(async () => {
+          // flush this spec's Redis database, then start both processes
+          spawnSync(process.execPath, ["-e", `const s=require("net").connect(${Number(new URL(REDIS_URL).port) || 6379},"${new URL(REDIS_URL).hostname}");s.on("connect",()=>s.write("SELECT ${new URL(REDIS_URL).pathname.slice(1) || 0}\\r\\nFLUSHDB\\r\\nQUIT\\r\\n"));s.on("close",()=>process.exit(0))`], { timeout: 3000 })
+          for (const port of [19101, 19102]) {
+            const child = spawnMedusa({
+              args: ["start"],
+              cwd: REPO_ROOT,
+              env: env(port),
+              logFile: path.join(REPO_ROOT, ".data", `many-instances-${port}.log`),
+            })
+            workers.push({ child, url: `http://localhost:${port}` })
+          }
+          await Promise.all(
+            workers.map((w) =>
+              eventually(async () => {
+                if (!w.child.running) throw new Error(`medusa exited:\n${readLog(w.child.logFile).slice(-3000)}`)
+                return fetch(`${w.url}/health`).then((r) => r.ok).catch(() => false)
+              }, { timeoutMs: 100_000, intervalMs: 500, what: `${w.url}/health` })
+            )
+          )
+        })
+
+        afterAll(async () => {
+          await Promise.all(workers.map((w) => w.child.stop()))
+        })
+
+        beforeEach(async () => {
+          baseUrl = api.defaults.baseURL as string
+          await sandbox.reset()
+          await sandbox.config({ notifyUrl: `${baseUrl}/webhooks/pagoefectivo` })
+          seeded = await seedPeruStore(getContainer())
+          store = { baseUrl, publishableKey: seeded.publishableKey }
+          admin = await adminHeaders(baseUrl, getContainer())
+        })
+
+        async function refundedOrder(amount: number) {
+          const { session, order } = await checkoutWithCip(store, { regionId: seeded.regionId, variantId: seeded.variantId, email: "rosa@example.pe" })
+          await sandbox.pay(session.data.cip)
+          const paid = await eventually(async () => {
+            const o = await orderOf(order.id)
+            return o.payment_status === "captured" && o.summary.paid_total > 0 ? o : null
+          }, { what: "order paid" })
+          const before = paid.summary
+          await api.post(`/admin/payments/${paid.payment_collections[0].payments[0].id}/refund`, { amount }, { headers: admin })
+          const [record] = await pe().listPagoEfectivoRefunds({ order_id: order.id })
+          return { orderId: order.id as string, refundId: record.refund_id as string, cip: session.data.cip as string, before }
+        }
+
+        async function orderOf(orderId: string) {
+          const { data } = await api.get(
+            `/admin/orders/${orderId}?fields=id,payment_status,summary.*,payment_collections.refunded_amount,payment_collections.payments.id,payment_collections.payments.refunds.id`,
+            { headers: admin }
+          )
+          return data.order
+        }
+
+        it("the same refund.rejected delivered 20 times concurrently across both processes is applied once", async () => {
+          const { orderId, refundId, cip, before } = await refundedOrder(40)
+          const body = JSON.stringify({
+            eventType: "refund.rejected",
+            operationNumber: "4242",
+            data: { refundId, referenceId: "RF1", cip, amount: 40, currency: "PEN", status: "rejected", reason: "cuenta cerrada" },
+          })
+          const signature = sign(SANDBOX_DEFAULTS.secretKey, body)
+          const answers = await Promise.all(
+            Array.from({ length: 20 }, (_, i) =>
+              fetch(`${workers[i % 2].url}/webhooks/pagoefectivo`, {
+                method: "POST",
+                headers: { "content-type": "application/json", "pe-signature": signature },
+                body,
+              }).then(async (r) => ({ status: r.status, body: await r.json() }))
+            )
+          )
+          expect(answers.every((a) => a.status === 200)).toBe(true)
+          expect(answers.filter((a) => a.body.duplicate === false)).toHaveLength(1)
+
+          const record = await eventually(async () => {
+            const [r] = await pe().listPagoEfectivoRefunds({ refund_id: refundId })
+            return r.reversed_at ? r : null
+          }, { what: "refund undone", timeoutMs: 30_000 })
+          expect(record.status).toBe("rejected")
+          const [n] = await pe().listPagoEfectivoNotifications({ refund_id: refundId })
+          expect(n).toMatchObject({ deliveries: 20 })
+          await eventually(async () => (await pe().listPagoEfectivoNotifications({ refund_id: refundId }))[0].status === "processed", { what: "processed" })
+
+          // undone exactly once: a second undo would push these below their values before the refund
+          const order = await orderOf(orderId)
+          expect(order.payment_status).toBe("captured")
+          expect(order.payment_collections[0].payments[0].refunds).toHaveLength(0)
+          expect(Number(order.payment_collections[0].refunded_amount)).toBe(0)
+          expect(order.summary.refunded_total).toEqual(before.refunded_total)
+          expect(order.summary.pending_difference).toBeCloseTo(before.pending_difference - 40, 2)
+        })
+
+        it("the reconciliation run by both workers at once reconciles each refund once", async () => {
+          await sandbox.fault({ path: "notifications", eventType: "refund.rejected", drop: true })
+          const first = await refundedOrder(30)
+          const second = await refundedOrder(20)
+          for (const r of [first, second]) await sandbox.call("POST", `/__sandbox/refunds/${r.refundId}/reject`, { wait: true })
+
+          const runs = await Promise.all(
+            [19201, 19202].map((port) =>
+              runMedusa({
+                args: ["exec", "./src/scripts/reconcile-pagoefectivo.ts", "0"],
+                cwd: REPO_ROOT,
+                env: env(port),
+                logFile: path.join(REPO_ROOT, ".data", `many-instances-reconcile-${port}.log`),
+              })
+            )
+          )
+          for (const run of runs) expect(run.code).toBe(0)
+          const summaries = runs.map((r) => r.output.match(/pagoefectivo reconcile: .*/)?.[0] ?? "")
+          expect(summaries.every(Boolean)).toBe(true)
+          const undone = summaries.map((s) => Number(s.match(/undone=(\d+)/)?.[1] ?? 0))
+          expect(undone.reduce((a, b) => a + b, 0)).toBe(2)
+
+          for (const r of [first, second]) {
+            const order = await orderOf(r.orderId)
+            expect(order.payment_status).toBe("captured")
+            expect(Number(order.payment_collections[0].refunded_amount)).toBe(0)
+            expect(order.summary.refunded_total).toEqual(r.before.refunded_total)
+          }
+        })
+      })
+    },
+  })
+}
