@@ -13,56 +13,23 @@ import {
   choosePagoEfectivo,
   prepareCart,
 } from "../../scripts/lib/storefront"
-import { adminHeaders } from "../helpers/admin"
 import { eventually, useSandbox } from "../helpers/sandbox"
+import { useStore } from "../helpers/store"
 
 const sandbox = useSandbox()
 
 medusaIntegrationTestRunner({
   testSuite: ({ api, getContainer }) => {
-    let seeded: SeededStore
-    let store: StoreApi
-    let admin: Record<string, string>
-    let baseUrl: string
+    const shop = useStore(api, getContainer, sandbox)
 
-    const adminGet = async (path: string) => (await api.get(path, { headers: admin })).data
-
-    const orderPayment = async (orderId: string) => {
-      const { order } = await adminGet(
-        `/admin/orders/${orderId}?fields=id,status,payment_status,total,payment_collections.status,payment_collections.payments.id,payment_collections.payments.captured_at,payment_collections.payments.captures.id,payment_collections.payment_sessions.status`
-      )
-      return order
-    }
-
-    const notifications = () =>
-      getContainer().resolve<any>(PAGOEFECTIVO_MODULE).listPagoEfectivoNotifications({}, { take: 100 })
-
-    /** Sends a notification as PagoEfectivo would, or forged when `signature` is given. */
-    const deliver = (body: string, signature?: string | null, path = "/webhooks/pagoefectivo") =>
-      fetch(baseUrl + path, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          ...(signature === null ? {} : { "pe-signature": signature ?? sign(SANDBOX_DEFAULTS.secretKey, body) }),
-        },
-        body,
-      })
-
-    beforeEach(async () => {
-      baseUrl = api.defaults.baseURL as string
-      await sandbox.reset()
-      await sandbox.config({ notifyUrl: `${baseUrl}/webhooks/pagoefectivo` })
-      seeded = await seedPeruStore(getContainer())
-      store = { baseUrl, publishableKey: seeded.publishableKey }
-      admin = await adminHeaders(baseUrl, getContainer())
-    })
+    const notifications = () => shop.pe().listPagoEfectivoNotifications({}, { take: 100 })
 
     describe("checkout with a CIP", () => {
       it.each(["pen", "usd"] as const)("places the order in %s with the payment pending, then cip.paid makes it paid", async (currency) => {
-        const { session, order } = await checkoutWithCip(store, {
-          regionId: currency === "pen" ? seeded.regionId : seeded.usdRegionId,
+        const { session, order } = await checkoutWithCip(shop.store, {
+          regionId: currency === "pen" ? shop.seeded.regionId : shop.seeded.usdRegionId,
           countryCode: currency === "pen" ? "pe" : "cl",
-          variantId: seeded.variantId,
+          variantId: shop.seeded.variantId,
           email: "rosa@example.pe",
         })
         // the storefront gets what it needs to send the shopper to pay
@@ -81,7 +48,7 @@ medusaIntegrationTestRunner({
         expect(cips[0]).toMatchObject({ transactionCode: session.id, currency: currency.toUpperCase() })
         expect(Number(cips[0].amount)).toBe(Number(expected))
 
-        const placed = await orderPayment(order.id)
+        const placed = await shop.orderOf(order.id)
         // Medusa's word for a payment whose authorization is deferred
         expect(placed.payment_status).toBe("awaiting")
         expect(placed.payment_collections[0].payment_sessions[0].status).toBe("pending_authorization")
@@ -89,7 +56,7 @@ medusaIntegrationTestRunner({
 
         await sandbox.pay(session.data.cip)
         const paid = await eventually(async () => {
-          const o = await orderPayment(order.id)
+          const o = await shop.orderOf(order.id)
           return o.payment_status === "captured" ? o : null
         }, { what: "order paid" })
         expect(paid.payment_collections[0].status).toBe("completed")
@@ -108,12 +75,12 @@ medusaIntegrationTestRunner({
       })
 
       it("fills a guest's email from the cart, so an unmodified storefront works", async () => {
-        const { paymentCollectionId } = await prepareCart(store, {
-          regionId: seeded.regionId,
-          variantId: seeded.variantId,
+        const { paymentCollectionId } = await prepareCart(shop.store, {
+          regionId: shop.seeded.regionId,
+          variantId: shop.seeded.variantId,
           email: "guest@example.pe",
         })
-        await choosePagoEfectivo(store, paymentCollectionId)
+        await choosePagoEfectivo(shop.store, paymentCollectionId)
         const { cips } = await sandbox.state()
         expect(cips[0].request.userEmail).toBe("guest@example.pe")
       })
@@ -125,14 +92,14 @@ medusaIntegrationTestRunner({
         } = await createRegionsWorkflow(getContainer()).run({
           input: { regions: [{ name: "España", currency_code: "eur", countries: ["es"], payment_providers: ["pp_pagoefectivo_pagoefectivo"] }] },
         })
-        const { paymentCollectionId } = await prepareCart(store, {
+        const { paymentCollectionId } = await prepareCart(shop.store, {
           regionId: euro.id,
           countryCode: "es",
-          variantId: seeded.variantId,
+          variantId: shop.seeded.variantId,
           email: "rosa@example.pe",
           skipShipping: true,
         })
-        const err: StoreApiError = await choosePagoEfectivo(store, paymentCollectionId).catch((e) => e)
+        const err: StoreApiError = await choosePagoEfectivo(shop.store, paymentCollectionId).catch((e) => e)
         expect(err).toBeInstanceOf(StoreApiError)
         expect(err.status).toBe(400)
         expect(err.body.message).toMatch(/PagoEfectivo accepts PEN and USD only; this payment is in EUR/)
@@ -149,13 +116,13 @@ medusaIntegrationTestRunner({
         ["a 500", { status: 500, times: 5 }, /PagoEfectivo: could not create a CIP\. PagoEfectivo createCip failed: HTTP 500 code 166 .*please try again/],
         ["a timeout", { latencyMs: 4000, times: 1 }, /PagoEfectivo: could not create a CIP\. PagoEfectivo createCip failed: no answer before the timeout\..*please try again/],
       ])("turns %s during CIP creation into a clear checkout error with no orphan session", async (_, fault, message) => {
-        const { cartId, paymentCollectionId } = await prepareCart(store, {
-          regionId: seeded.regionId,
-          variantId: seeded.variantId,
+        const { cartId, paymentCollectionId } = await prepareCart(shop.store, {
+          regionId: shop.seeded.regionId,
+          variantId: shop.seeded.variantId,
           email: "rosa@example.pe",
         })
         await sandbox.fault({ path: "/v1/cips", method: "POST", ...fault })
-        const err: StoreApiError = await choosePagoEfectivo(store, paymentCollectionId).catch((e) => e)
+        const err: StoreApiError = await choosePagoEfectivo(shop.store, paymentCollectionId).catch((e) => e)
         expect(err).toBeInstanceOf(StoreApiError)
         expect(err.status).toBe(500)
         expect(err.body.message).toMatch(message)
@@ -170,20 +137,20 @@ medusaIntegrationTestRunner({
         expect(data[0].payment_sessions).toHaveLength(0)
         // and the shopper can simply try again
         await sandbox.clearFaults()
-        const session = await choosePagoEfectivo(store, paymentCollectionId)
+        const session = await choosePagoEfectivo(shop.store, paymentCollectionId)
         expect(session.data.cip).toBeTruthy()
         expect(cartId).toBeTruthy()
       })
 
       it("waits out a 429 per Retry-After and then issues the CIP", async () => {
-        const { paymentCollectionId } = await prepareCart(store, {
-          regionId: seeded.regionId,
-          variantId: seeded.variantId,
+        const { paymentCollectionId } = await prepareCart(shop.store, {
+          regionId: shop.seeded.regionId,
+          variantId: shop.seeded.variantId,
           email: "rosa@example.pe",
         })
         await sandbox.fault({ path: "/v1/cips", method: "POST", status: 429, retryAfter: 1, times: 1 })
         const started = Date.now()
-        const session = await choosePagoEfectivo(store, paymentCollectionId)
+        const session = await choosePagoEfectivo(shop.store, paymentCollectionId)
         expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
         expect(session.data.cip).toBeTruthy()
         const state = await sandbox.state()
@@ -194,23 +161,23 @@ medusaIntegrationTestRunner({
 
     describe("notifications", () => {
       it("applies a duplicated cip.paid once: one payment, one capture", async () => {
-        const { session, order } = await checkoutWithCip(store, {
-          regionId: seeded.regionId,
-          variantId: seeded.variantId,
+        const { session, order } = await checkoutWithCip(shop.store, {
+          regionId: shop.seeded.regionId,
+          variantId: shop.seeded.variantId,
           email: "rosa@example.pe",
         })
         await sandbox.fault({ path: "notifications", duplicate: 3 })
         await sandbox.pay(session.data.cip)
-        await eventually(async () => (await orderPayment(order.id)).payment_status === "captured", { what: "order paid" })
+        await eventually(async () => (await shop.orderOf(order.id)).payment_status === "captured", { what: "order paid" })
         const { deliveries } = await sandbox.state()
         expect(deliveries).toHaveLength(4)
         expect(deliveries.every((d) => d.status === 200)).toBe(true)
         // a late redelivery after processing changes nothing either
-        const again = await deliver(deliveries[0].body)
+        const again = await shop.deliver(deliveries[0].body)
         expect(again.status).toBe(200)
         expect(await again.json()).toMatchObject({ duplicate: true })
 
-        const o = await orderPayment(order.id)
+        const o = await shop.orderOf(order.id)
         expect(o.payment_collections[0].payments).toHaveLength(1)
         expect(o.payment_collections[0].payments[0].captures).toHaveLength(1)
         const stored = await eventually(async () => {
@@ -222,9 +189,9 @@ medusaIntegrationTestRunner({
       })
 
       it("refuses forged, tampered and unsigned notifications with 401 and changes nothing", async () => {
-        const { session, order } = await checkoutWithCip(store, {
-          regionId: seeded.regionId,
-          variantId: seeded.variantId,
+        const { session, order } = await checkoutWithCip(shop.store, {
+          regionId: shop.seeded.regionId,
+          variantId: shop.seeded.variantId,
           email: "rosa@example.pe",
         })
         const body = JSON.stringify({
@@ -232,39 +199,39 @@ medusaIntegrationTestRunner({
           operationNumber: "9001",
           data: { cip: session.data.cip, currency: "PEN", amount: Number(session.data.amount), transactionCode: session.id },
         })
-        const forged = await deliver(body, sign("not-the-secret", body))
-        const tampered = await deliver(body.replace('"9001"', '"9002"'), sign(SANDBOX_DEFAULTS.secretKey, body))
-        const unsigned = await deliver(body, null)
-        const garbage = await deliver(body, "zz")
+        const forged = await shop.deliver(body, sign("not-the-secret", body))
+        const tampered = await shop.deliver(body.replace('"9001"', '"9002"'), sign(SANDBOX_DEFAULTS.secretKey, body))
+        const unsigned = await shop.deliver(body, null)
+        const garbage = await shop.deliver(body, "zz")
         for (const res of [forged, tampered, unsigned, garbage]) {
           expect(res.status).toBe(401)
           expect(await res.json()).toEqual({ type: "unauthorized", message: "missing or invalid PE-Signature" })
         }
         // the same on Medusa's own hooks route: answered 200 there (core always does), never applied
-        const hook = await deliver(body, sign("not-the-secret", body), "/hooks/payment/pp_pagoefectivo_pagoefectivo")
+        const hook = await shop.deliver(body, sign("not-the-secret", body), "/hooks/payment/pp_pagoefectivo_pagoefectivo")
         expect(hook.status).toBe(200)
         await new Promise((r) => setTimeout(r, 6000)) // core handles hooks after a 5 s delay
         expect(await notifications()).toHaveLength(0)
-        expect((await orderPayment(order.id)).payment_status).toBe("awaiting")
+        expect((await shop.orderOf(order.id)).payment_status).toBe("awaiting")
       })
 
       it("answers 400 to signed malformed JSON or unknown events, and 413 to oversized bodies", async () => {
-        const malformed = await deliver('{"eventType":"cip.paid",')
+        const malformed = await shop.deliver('{"eventType":"cip.paid",')
         expect(malformed.status).toBe(400)
         expect(await malformed.json()).toMatchObject({ type: "malformed_json" })
-        const unknown = await deliver('{"eventType":"cip.refunded","data":{}}')
+        const unknown = await shop.deliver('{"eventType":"cip.refunded","data":{}}')
         expect(unknown.status).toBe(400)
         expect((await unknown.json()).message).toMatch(/unknown eventType "cip.refunded"/)
-        const badFields = await deliver('{"eventType":"cip.paid","data":{"cip":"1","currency":"EUR","amount":1}}')
+        const badFields = await shop.deliver('{"eventType":"cip.paid","data":{"cip":"1","currency":"EUR","amount":1}}')
         expect(badFields.status).toBe(400)
         expect(await badFields.json()).toMatchObject({ type: "invalid_fields" })
-        const huge = await deliver(JSON.stringify({ eventType: "cip.paid", pad: "x".repeat(70 * 1024) }))
+        const huge = await shop.deliver(JSON.stringify({ eventType: "cip.paid", pad: "x".repeat(70 * 1024) }))
         expect(huge.status).toBe(413)
         expect(await notifications()).toHaveLength(0)
       })
 
       it("keeps a signed notification about an unknown CIP as unmatched", async () => {
-        const res = await deliver(
+        const res = await shop.deliver(
           JSON.stringify({ eventType: "cip.paid", operationNumber: "1", data: { cip: "99", currency: "PEN", amount: 5, transactionCode: "payses_unknown" } })
         )
         expect(res.status).toBe(200)
@@ -276,29 +243,29 @@ medusaIntegrationTestRunner({
       })
 
       it("pays the order through Medusa's built-in /hooks/payment route too, with the same verification", async () => {
-        const { session, order } = await checkoutWithCip(store, {
-          regionId: seeded.regionId,
-          variantId: seeded.variantId,
+        const { session, order } = await checkoutWithCip(shop.store, {
+          regionId: shop.seeded.regionId,
+          variantId: shop.seeded.variantId,
           email: "rosa@example.pe",
         })
-        await sandbox.config({ notifyUrl: `${baseUrl}/hooks/payment/pp_pagoefectivo_pagoefectivo` })
+        await sandbox.config({ notifyUrl: `${shop.baseUrl}/hooks/payment/pp_pagoefectivo_pagoefectivo` })
         await sandbox.pay(session.data.cip)
         const paid = await eventually(async () => {
-          const o = await orderPayment(order.id)
+          const o = await shop.orderOf(order.id)
           return o.payment_status === "captured" ? o : null
         }, { what: "order paid through /hooks/payment", timeoutMs: 20_000 })
         expect(paid.payment_collections[0].payments[0].captures).toHaveLength(1)
       })
 
       it("cancels the payment and the unpaid order when the CIP expires", async () => {
-        const { session, order } = await checkoutWithCip(store, {
-          regionId: seeded.regionId,
-          variantId: seeded.variantId,
+        const { session, order } = await checkoutWithCip(shop.store, {
+          regionId: shop.seeded.regionId,
+          variantId: shop.seeded.variantId,
           email: "rosa@example.pe",
         })
         await sandbox.expire(session.data.cip)
         const canceled = await eventually(async () => {
-          const o = await orderPayment(order.id)
+          const o = await shop.orderOf(order.id)
           return o.status === "canceled" ? o : null
         }, { what: "order canceled" })
         expect(canceled.payment_collections[0].status).toBe("canceled")

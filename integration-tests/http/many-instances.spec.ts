@@ -3,13 +3,11 @@ import path from "node:path"
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { sign } from "../../src/lib/pagoefectivo/wire"
-import { PAGOEFECTIVO_MODULE } from "../../src/modules/pagoefectivo"
-import { type SeededStore, seedPeruStore } from "../../src/scripts/seed-peru-store"
 import { SANDBOX_DEFAULTS } from "../../sandbox/server"
 import { type GroupChild, REPO_ROOT, readLog, runMedusa, spawnMedusa } from "../../scripts/lib/medusa-process"
-import { type StoreApi, checkoutWithCip } from "../../scripts/lib/storefront"
-import { adminHeaders } from "../helpers/admin"
+import { checkoutWithCip } from "../../scripts/lib/storefront"
 import { eventually, useSandbox } from "../helpers/sandbox"
+import { useStore } from "../helpers/store"
 
 /**
  * Two Medusa processes on one database with Medusa's Redis event bus, workflow engine and locking
@@ -44,13 +42,8 @@ function manyInstances() {
   medusaIntegrationTestRunner({
     testSuite: ({ api, getContainer }) => {
       describe("two Medusa processes with Redis", () => {
-        let seeded: SeededStore
-        let store: StoreApi
-        let admin: Record<string, string>
-        let baseUrl: string
+        const shop = useStore(api, getContainer, sandbox)
         const workers: { child: GroupChild; url: string }[] = []
-
-        const pe = () => getContainer().resolve<any>(PAGOEFECTIVO_MODULE)
         const databaseUrl = () => getContainer().resolve(ContainerRegistrationKeys.CONFIG_MODULE).projectConfig.databaseUrl!
         const env = (port: number) => ({
           ...process.env,
@@ -88,35 +81,20 @@ function manyInstances() {
           await Promise.all(workers.map((w) => w.child.stop()))
         })
 
-        beforeEach(async () => {
-          baseUrl = api.defaults.baseURL as string
-          await sandbox.reset()
-          await sandbox.config({ notifyUrl: `${baseUrl}/webhooks/pagoefectivo` })
-          seeded = await seedPeruStore(getContainer())
-          store = { baseUrl, publishableKey: seeded.publishableKey }
-          admin = await adminHeaders(baseUrl, getContainer())
-        })
 
         async function refundedOrder(amount: number) {
-          const { session, order } = await checkoutWithCip(store, { regionId: seeded.regionId, variantId: seeded.variantId, email: "rosa@example.pe" })
+          const { session, order } = await checkoutWithCip(shop.store, { regionId: shop.seeded.regionId, variantId: shop.seeded.variantId, email: "rosa@example.pe" })
           await sandbox.pay(session.data.cip)
           const paid = await eventually(async () => {
-            const o = await orderOf(order.id)
+            const o = await shop.orderOf(order.id)
             return o.payment_status === "captured" && o.summary.paid_total > 0 ? o : null
           }, { what: "order paid" })
           const before = paid.summary
-          await api.post(`/admin/payments/${paid.payment_collections[0].payments[0].id}/refund`, { amount }, { headers: admin })
-          const [record] = await pe().listPagoEfectivoRefunds({ order_id: order.id })
+          await api.post(`/admin/payments/${paid.payment_collections[0].payments[0].id}/refund`, { amount }, { headers: shop.admin })
+          const [record] = await shop.pe().listPagoEfectivoRefunds({ order_id: order.id })
           return { orderId: order.id as string, refundId: record.refund_id as string, cip: session.data.cip as string, before }
         }
 
-        async function orderOf(orderId: string) {
-          const { data } = await api.get(
-            `/admin/orders/${orderId}?fields=id,payment_status,summary.*,payment_collections.refunded_amount,payment_collections.payments.id,payment_collections.payments.refunds.id`,
-            { headers: admin }
-          )
-          return data.order
-        }
 
         it("the same refund.rejected delivered 20 times concurrently across both processes is applied once", async () => {
           const { orderId, refundId, cip, before } = await refundedOrder(40)
@@ -139,16 +117,16 @@ function manyInstances() {
           expect(answers.filter((a) => a.body.duplicate === false)).toHaveLength(1)
 
           const record = await eventually(async () => {
-            const [r] = await pe().listPagoEfectivoRefunds({ refund_id: refundId })
+            const [r] = await shop.pe().listPagoEfectivoRefunds({ refund_id: refundId })
             return r.reversed_at ? r : null
           }, { what: "refund undone", timeoutMs: 30_000 })
           expect(record.status).toBe("rejected")
-          const [n] = await pe().listPagoEfectivoNotifications({ refund_id: refundId })
+          const [n] = await shop.pe().listPagoEfectivoNotifications({ refund_id: refundId })
           expect(n).toMatchObject({ deliveries: 20 })
-          await eventually(async () => (await pe().listPagoEfectivoNotifications({ refund_id: refundId }))[0].status === "processed", { what: "processed" })
+          await eventually(async () => (await shop.pe().listPagoEfectivoNotifications({ refund_id: refundId }))[0].status === "processed", { what: "processed" })
 
           // undone exactly once: a second undo would push these below their values before the refund
-          const order = await orderOf(orderId)
+          const order = await shop.orderOf(orderId)
           expect(order.payment_status).toBe("captured")
           expect(order.payment_collections[0].payments[0].refunds).toHaveLength(0)
           expect(Number(order.payment_collections[0].refunded_amount)).toBe(0)
@@ -179,7 +157,7 @@ function manyInstances() {
           expect(undone.reduce((a, b) => a + b, 0)).toBe(2)
 
           for (const r of [first, second]) {
-            const order = await orderOf(r.orderId)
+            const order = await shop.orderOf(r.orderId)
             expect(order.payment_status).toBe("captured")
             expect(Number(order.payment_collections[0].refunded_amount)).toBe(0)
             expect(order.summary.refunded_total).toEqual(r.before.refunded_total)

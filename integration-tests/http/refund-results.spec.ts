@@ -1,33 +1,20 @@
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { Modules } from "@medusajs/framework/utils"
 import { sign } from "../../src/lib/pagoefectivo/wire"
-import { PAGOEFECTIVO_MODULE } from "../../src/modules/pagoefectivo"
-import { type SeededStore, seedPeruStore } from "../../src/scripts/seed-peru-store"
 import { reconcilePagoEfectivo } from "../../src/workflows/reconcile"
 import { SANDBOX_DEFAULTS } from "../../sandbox/server"
-import { type StoreApi, checkoutWithCip } from "../../scripts/lib/storefront"
-import { adminHeaders } from "../helpers/admin"
+import { checkoutWithCip } from "../../scripts/lib/storefront"
 import { eventually, useSandbox } from "../helpers/sandbox"
+import { useStore } from "../helpers/store"
 
 const sandbox = useSandbox()
 
 medusaIntegrationTestRunner({
   testSuite: ({ api, getContainer }) => {
-    let seeded: SeededStore
-    let store: StoreApi
-    let admin: Record<string, string>
-    let baseUrl: string
+    const shop = useStore(api, getContainer, sandbox)
     let emitted: { name: string; data: any }[]
 
-    const pe = () => getContainer().resolve<any>(PAGOEFECTIVO_MODULE)
-
     beforeEach(async () => {
-      baseUrl = api.defaults.baseURL as string
-      await sandbox.reset()
-      await sandbox.config({ notifyUrl: `${baseUrl}/webhooks/pagoefectivo` })
-      seeded = await seedPeruStore(getContainer())
-      store = { baseUrl, publishableKey: seeded.publishableKey }
-      admin = await adminHeaders(baseUrl, getContainer())
       emitted = []
       const bus = getContainer().resolve(Modules.EVENT_BUS) as any
       const emit = bus.emit.bind(bus)
@@ -39,35 +26,10 @@ medusaIntegrationTestRunner({
 
     afterEach(() => jest.restoreAllMocks())
 
-    async function paidOrder() {
-      const { session, order } = await checkoutWithCip(store, { regionId: seeded.regionId, variantId: seeded.variantId, email: "rosa@example.pe" })
-      await sandbox.pay(session.data.cip)
-      // paid, and the capture's order transaction is in the summary (it lands just after the status)
-      const o = await eventually(async () => {
-        const current = await orderOf(order.id)
-        return current.payment_status === "captured" && current.summary.paid_total > 0 ? current : null
-      }, { what: "order paid" })
-      return { orderId: order.id as string, paymentId: o.payment_collections[0].payments[0].id as string, cip: session.data.cip }
-    }
-
-    async function orderOf(orderId: string) {
-      const { data } = await api.get(
-        `/admin/orders/${orderId}?fields=id,payment_status,summary.*,payment_collections.refunded_amount,payment_collections.payments.id,payment_collections.payments.refunds.id,payment_collections.payments.refunds.amount`,
-        { headers: admin }
-      )
-      return data.order
-    }
-
-    const refund = (paymentId: string, amount: number) =>
-      api
-        .post(`/admin/payments/${paymentId}/refund`, { amount }, { headers: admin })
-        .then((r) => ({ status: r.status, body: r.data }))
-        .catch((e) => ({ status: e.response?.status as number, body: e.response?.data }))
-
-    const recordOf = async (refundId: string) => (await pe().listPagoEfectivoRefunds({ refund_id: refundId }))[0]
-    const notificationsFor = async (refundId: string) => pe().listPagoEfectivoNotifications({ refund_id: refundId })
+    const recordOf = async (refundId: string) => (await shop.pe().listPagoEfectivoRefunds({ refund_id: refundId }))[0]
+    const notificationsFor = async (refundId: string) => shop.pe().listPagoEfectivoNotifications({ refund_id: refundId })
     const lastRefundId = async (orderId: string) => {
-      const [r] = await pe().listPagoEfectivoRefunds({ order_id: orderId }, { order: { requested_at: "DESC" }, take: 1 })
+      const [r] = await shop.pe().listPagoEfectivoRefunds({ order_id: orderId }, { order: { requested_at: "DESC" }, take: 1 })
       return r.refund_id as string
     }
 
@@ -78,17 +40,11 @@ medusaIntegrationTestRunner({
         return r?.status === status && (status === "completed" || r.reversed_at) ? r : null
       }, { what: `refund ${refundId} ${status}` })
 
-    const deliver = (body: string, signature?: string) =>
-      fetch(`${baseUrl}/webhooks/pagoefectivo`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "pe-signature": signature ?? sign(SANDBOX_DEFAULTS.secretKey, body) },
-        body,
-      })
 
     describe("refund.completed", () => {
       it("completes a partial refund: record completed with its reference id, order still partially refunded, event emitted", async () => {
-        const { orderId, paymentId } = await paidOrder()
-        expect((await refund(paymentId, 40)).status).toBe(200)
+        const { orderId, paymentId } = await shop.paidOrder()
+        expect((await shop.refund(paymentId, 40)).status).toBe(200)
         const refundId = await lastRefundId(orderId)
         await sandbox.call("POST", `/__sandbox/refunds/${refundId}/complete`, { wait: true })
         const record = await settled(refundId, "completed")
@@ -96,7 +52,7 @@ medusaIntegrationTestRunner({
         const [gateway] = (await sandbox.state()).refunds
         expect(record).toMatchObject({ reference_id: gateway.referenceId, reversed_at: null })
         expect(record.settled_at).toBeTruthy()
-        const order = await orderOf(orderId)
+        const order = await shop.orderOf(orderId)
         expect(order.payment_status).toBe("partially_refunded")
         expect(Number(order.payment_collections[0].refunded_amount)).toBe(40)
         expect(emitted).toContainEqual({
@@ -111,10 +67,10 @@ medusaIntegrationTestRunner({
         ["a partial refund", 40, "partially_refunded"],
         ["a full refund", 199.9, "refunded"],
       ])("undoes %s: the money is owed again, the order as before, staff alerted, and can refund again", async (_, amount, whileCounted) => {
-        const { orderId, paymentId } = await paidOrder()
-        const before = await orderOf(orderId)
-        expect((await refund(paymentId, amount)).status).toBe(200)
-        expect((await orderOf(orderId)).payment_status).toBe(whileCounted)
+        const { orderId, paymentId } = await shop.paidOrder()
+        const before = await shop.orderOf(orderId)
+        expect((await shop.refund(paymentId, amount)).status).toBe(200)
+        expect((await shop.orderOf(orderId)).payment_status).toBe(whileCounted)
         const refundId = await lastRefundId(orderId)
 
         await sandbox.call("POST", `/__sandbox/refunds/${refundId}/reject`, { reason: "cuenta destino cerrada", wait: true })
@@ -122,7 +78,7 @@ medusaIntegrationTestRunner({
         expect(record.failure_reason).toBe("cuenta destino cerrada")
         expect(record.reversal_note).toMatch(/undone after PagoEfectivo rejected it/)
 
-        const after = await orderOf(orderId)
+        const after = await shop.orderOf(orderId)
         expect(after.payment_status).toBe("captured")
         expect(after.payment_collections[0].payments[0].refunds).toHaveLength(0)
         expect(Number(after.payment_collections[0].refunded_amount)).toBe(0)
@@ -139,8 +95,8 @@ medusaIntegrationTestRunner({
         expect(n).toMatchObject({ event_type: "refund.rejected", status: "processed" })
 
         // staff refund again, and it counts: nothing is owed any more
-        expect((await refund(paymentId, amount)).status).toBe(200)
-        const again = await orderOf(orderId)
+        expect((await shop.refund(paymentId, amount)).status).toBe(200)
+        const again = await shop.orderOf(orderId)
         expect(again.payment_status).toBe(whileCounted)
         expect(again.summary.refunded_total).toBeCloseTo(amount, 2)
         expect(again.summary.pending_difference).toBeCloseTo(before.summary.pending_difference, 2)
@@ -149,8 +105,8 @@ medusaIntegrationTestRunner({
 
     describe("races and repeats", () => {
       it("applies a result delivered four times once", async () => {
-        const { orderId, paymentId } = await paidOrder()
-        expect((await refund(paymentId, 40)).status).toBe(200)
+        const { orderId, paymentId } = await shop.paidOrder()
+        expect((await shop.refund(paymentId, 40)).status).toBe(200)
         const refundId = await lastRefundId(orderId)
         await sandbox.fault({ path: "notifications", eventType: "refund.rejected", duplicate: 3 })
         await sandbox.call("POST", `/__sandbox/refunds/${refundId}/reject`, { wait: true })
@@ -163,17 +119,17 @@ medusaIntegrationTestRunner({
         expect(emitted.filter((e) => e.name === "pagoefectivo.refund.failed")).toHaveLength(1)
         const [n] = await notificationsFor(refundId)
         expect(n.deliveries).toBe(4)
-        expect((await orderOf(orderId)).payment_status).toBe("captured")
+        expect((await shop.orderOf(orderId)).payment_status).toBe("captured")
       })
 
       it("records a result that contradicts a final one as an anomaly and does not apply it", async () => {
-        const { orderId, paymentId } = await paidOrder()
-        expect((await refund(paymentId, 40)).status).toBe(200)
+        const { orderId, paymentId } = await shop.paidOrder()
+        expect((await shop.refund(paymentId, 40)).status).toBe(200)
         const refundId = await lastRefundId(orderId)
         await sandbox.call("POST", `/__sandbox/refunds/${refundId}/complete`, { wait: true })
         await settled(refundId, "completed")
         // a late, contradicting refund.rejected (signed: it really comes from PagoEfectivo)
-        const res = await deliver(
+        const res = await shop.deliver(
           JSON.stringify({ eventType: "refund.rejected", operationNumber: "77", data: { refundId, cip: "1", amount: 40, currency: "PEN", status: "rejected", reason: "late" } })
         )
         expect(res.status).toBe(200)
@@ -185,54 +141,54 @@ medusaIntegrationTestRunner({
         const record = await recordOf(refundId)
         expect(record).toMatchObject({ status: "completed", reversed_at: null })
         expect(record.anomaly).toMatch(/not applied/)
-        expect((await orderOf(orderId)).payment_status).toBe("partially_refunded")
+        expect((await shop.orderOf(orderId)).payment_status).toBe("partially_refunded")
       })
 
       it("a completion that overtakes the refund call's answer is applied and the refund stands", async () => {
         await sandbox.config({ refunds: { autoSettle: "complete", notifyBeforeResponse: true } })
-        const { orderId, paymentId } = await paidOrder()
-        expect((await refund(paymentId, 40)).status).toBe(200)
+        const { orderId, paymentId } = await shop.paidOrder()
+        expect((await shop.refund(paymentId, 40)).status).toBe(200)
         const refundId = await lastRefundId(orderId)
         expect(await recordOf(refundId)).toMatchObject({ status: "completed", reversed_at: null })
-        expect((await orderOf(orderId)).payment_status).toBe("partially_refunded")
+        expect((await shop.orderOf(orderId)).payment_status).toBe("partially_refunded")
         const [n] = await notificationsFor(refundId)
         expect(n.status).toBe("processed")
       })
 
       it("a rejection that overtakes the refund call's answer leaves no refund in Medusa", async () => {
         await sandbox.config({ refunds: { autoSettle: "reject", rejectReason: "fondos insuficientes", notifyBeforeResponse: true } })
-        const { orderId, paymentId } = await paidOrder()
-        const res = await refund(paymentId, 40)
+        const { orderId, paymentId } = await shop.paidOrder()
+        const res = await shop.refund(paymentId, 40)
         expect(res.status).toBe(400)
         expect(res.body.message).toMatch(/rejected the refund .*fondos insuficientes/)
         const refundId = await lastRefundId(orderId)
         const record = await recordOf(refundId)
         expect(record.status).toBe("rejected")
         expect(record.reversed_at).toBeTruthy()
-        const order = await orderOf(orderId)
+        const order = await shop.orderOf(orderId)
         expect(order.payment_status).toBe("captured")
         expect(order.payment_collections[0].payments[0].refunds).toHaveLength(0)
         // the overtaking notification found nothing to undo: the job has nothing left either
         const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
         expect(summary.refunds.undone).toBe(0)
-        expect((await orderOf(orderId)).payment_status).toBe("captured")
+        expect((await shop.orderOf(orderId)).payment_status).toBe("captured")
       })
 
       it("refuses a forged refund notification with 401 and changes nothing", async () => {
-        const { orderId, paymentId } = await paidOrder()
-        expect((await refund(paymentId, 40)).status).toBe(200)
+        const { orderId, paymentId } = await shop.paidOrder()
+        expect((await shop.refund(paymentId, 40)).status).toBe(200)
         const refundId = await lastRefundId(orderId)
         const body = JSON.stringify({ eventType: "refund.rejected", operationNumber: "1", data: { refundId, cip: "1", amount: 40, currency: "PEN", status: "rejected" } })
-        const res = await deliver(body, sign("forger", body))
+        const res = await shop.deliver(body, sign("forger", body))
         expect(res.status).toBe(401)
         await new Promise((r) => setTimeout(r, 300))
         expect(await recordOf(refundId)).toMatchObject({ status: "pending", reversed_at: null })
         expect(await notificationsFor(refundId)).toHaveLength(0)
-        expect((await orderOf(orderId)).payment_status).toBe("partially_refunded")
+        expect((await shop.orderOf(orderId)).payment_status).toBe("partially_refunded")
       })
 
       it("stores a result for a refund this store never made as unmatched, and answers 200", async () => {
-        const res = await deliver(
+        const res = await shop.deliver(
           JSON.stringify({ eventType: "refund.completed", operationNumber: "5", data: { refundId: "made-in-the-pagoefectivo-panel", cip: "123", amount: 10, currency: "PEN", status: "completed" } })
         )
         expect(res.status).toBe(200)
@@ -246,8 +202,8 @@ medusaIntegrationTestRunner({
 
     describe("reconciliation", () => {
       it("fixes a lost refund.completed", async () => {
-        const { orderId, paymentId } = await paidOrder()
-        expect((await refund(paymentId, 40)).status).toBe(200)
+        const { orderId, paymentId } = await shop.paidOrder()
+        expect((await shop.refund(paymentId, 40)).status).toBe(200)
         const refundId = await lastRefundId(orderId)
         await sandbox.fault({ path: "notifications", eventType: "refund.completed", drop: true })
         await sandbox.call("POST", `/__sandbox/refunds/${refundId}/complete`, { wait: true })
@@ -261,24 +217,24 @@ medusaIntegrationTestRunner({
       })
 
       it("fixes a lost refund.rejected by undoing the refund", async () => {
-        const { orderId, paymentId } = await paidOrder()
-        expect((await refund(paymentId, 40)).status).toBe(200)
+        const { orderId, paymentId } = await shop.paidOrder()
+        expect((await shop.refund(paymentId, 40)).status).toBe(200)
         const refundId = await lastRefundId(orderId)
         await sandbox.fault({ path: "notifications", eventType: "refund.rejected", drop: true })
         await sandbox.call("POST", `/__sandbox/refunds/${refundId}/reject`, { wait: true })
         const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
         expect(summary.refunds).toMatchObject({ checked: 1, undone: 1 })
-        expect((await orderOf(orderId)).payment_status).toBe("captured")
+        expect((await shop.orderOf(orderId)).payment_status).toBe("captured")
         expect(emitted.filter((e) => e.name === "pagoefectivo.refund.failed")).toHaveLength(1)
       })
 
       it("undoes a verifying refund that PagoEfectivo never received", async () => {
-        const { orderId, paymentId } = await paidOrder()
+        const { orderId, paymentId } = await shop.paidOrder()
         await sandbox.fault({ path: "/v1/refunds", method: "POST", dropConnection: "before", times: 10 })
-        expect((await refund(paymentId, 40)).status).toBe(200)
+        expect((await shop.refund(paymentId, 40)).status).toBe(200)
         const refundId = await lastRefundId(orderId)
         expect((await recordOf(refundId)).status).toBe("verifying")
-        expect((await orderOf(orderId)).payment_status).toBe("partially_refunded")
+        expect((await shop.orderOf(orderId)).payment_status).toBe("partially_refunded")
         await sandbox.clearFaults()
 
         const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
@@ -286,26 +242,26 @@ medusaIntegrationTestRunner({
         const record = await recordOf(refundId)
         expect(record).toMatchObject({ status: "failed", failure_code: "not_received" })
         expect(record.reversed_at).toBeTruthy()
-        expect((await orderOf(orderId)).payment_status).toBe("captured")
+        expect((await shop.orderOf(orderId)).payment_status).toBe("captured")
         expect((await sandbox.state()).refunds).toHaveLength(0)
       })
 
       it("pays an order whose cip.paid was lost", async () => {
         await sandbox.fault({ path: "notifications", eventType: "cip.paid", drop: true })
-        const { session, order } = await checkoutWithCip(store, { regionId: seeded.regionId, variantId: seeded.variantId, email: "rosa@example.pe" })
+        const { session, order } = await checkoutWithCip(shop.store, { regionId: shop.seeded.regionId, variantId: shop.seeded.variantId, email: "rosa@example.pe" })
         await sandbox.pay(session.data.cip)
-        expect((await orderOf(order.id)).payment_status).toBe("awaiting")
+        expect((await shop.orderOf(order.id)).payment_status).toBe("awaiting")
         const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
         expect(summary.cips).toMatchObject({ checked: 1, paid: 1, errors: 0 })
-        expect((await orderOf(order.id)).payment_status).toBe("captured")
+        expect((await shop.orderOf(order.id)).payment_status).toBe("captured")
         // and the late notification, should it come, is a duplicate
         const again = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
         expect(again.cips.checked).toBe(0)
       })
 
       it("stops at a 429 it cannot wait out and says so", async () => {
-        const { orderId, paymentId } = await paidOrder()
-        expect((await refund(paymentId, 40)).status).toBe(200)
+        const { orderId, paymentId } = await shop.paidOrder()
+        expect((await shop.refund(paymentId, 40)).status).toBe(200)
         await sandbox.fault({ path: "/v1/refunds", method: "GET", status: 429, retryAfter: 3600 })
         const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
         expect(summary.skipped).toMatch(/rate limiting/)

@@ -1,13 +1,11 @@
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { WireAmount, serializeBody, sign } from "../../src/lib/pagoefectivo/wire"
-import { PAGOEFECTIVO_MODULE } from "../../src/modules/pagoefectivo"
-import { type SeededStore, seedPeruStore } from "../../src/scripts/seed-peru-store"
 import { SANDBOX_DEFAULTS } from "../../sandbox/server"
-import { type StoreApi, checkoutWithCip } from "../../scripts/lib/storefront"
+import { checkoutWithCip } from "../../scripts/lib/storefront"
 import { reconcileRefund } from "../../src/workflows/reconcile"
-import { adminHeaders } from "../helpers/admin"
 import { eventually, useSandbox } from "../helpers/sandbox"
+import { useStore } from "../helpers/store"
 
 // The provider allows 180 days; the sandbox (PagoEfectivo) is configured per test where needed.
 const sandbox = useSandbox({ PAGOEFECTIVO_MAX_RETRIES: "3" })
@@ -16,61 +14,17 @@ const DAY = 24 * 3600_000
 
 medusaIntegrationTestRunner({
   testSuite: ({ api, getContainer }) => {
-    let seeded: SeededStore
-    let store: StoreApi
-    let admin: Record<string, string>
-    let baseUrl: string
-
-    const pe = () => getContainer().resolve<any>(PAGOEFECTIVO_MODULE)
-
-    beforeEach(async () => {
-      baseUrl = api.defaults.baseURL as string
-      await sandbox.reset()
-      await sandbox.config({ notifyUrl: `${baseUrl}/webhooks/pagoefectivo` })
-      seeded = await seedPeruStore(getContainer())
-      store = { baseUrl, publishableKey: seeded.publishableKey }
-      admin = await adminHeaders(baseUrl, getContainer())
-    })
-
-    /** An order paid by CIP (PEN 199.90: product 189.90 + shipping 10.00). */
-    async function paidOrder(payBody: Record<string, unknown> = {}) {
-      const { session, order } = await checkoutWithCip(store, {
-        regionId: seeded.regionId,
-        variantId: seeded.variantId,
-        email: "rosa@example.pe",
-      })
-      await sandbox.pay(session.data.cip, payBody)
-      const o = await eventually(async () => {
-        const current = await orderOf(order.id)
-        return current.payment_status === "captured" ? current : null
-      }, { what: "order paid" })
-      return { orderId: order.id as string, paymentId: o.payment_collections[0].payments[0].id as string, cip: session.data.cip }
-    }
-
-    async function orderOf(orderId: string) {
-      const { data } = await api.get(
-        `/admin/orders/${orderId}?fields=id,payment_status,summary.*,payment_collections.payments.id,payment_collections.payments.refunds.id,payment_collections.payments.refunds.amount,payment_collections.payments.data`,
-        { headers: admin }
-      )
-      return data.order
-    }
-
-    /** Medusa's own admin Refund button. */
-    const refund = (paymentId: string, amount?: number) =>
-      api
-        .post(`/admin/payments/${paymentId}/refund`, amount === undefined ? {} : { amount }, { headers: admin })
-        .then((r) => ({ status: r.status, body: r.data }))
-        .catch((e) => ({ status: e.response?.status as number, body: e.response?.data }))
+    const shop = useStore(api, getContainer, sandbox)
 
     const records = async (orderId: string) =>
-      (await pe().listPagoEfectivoRefunds({ order_id: orderId }, { order: { requested_at: "ASC" } })) as any[]
+      (await shop.pe().listPagoEfectivoRefunds({ order_id: orderId }, { order: { requested_at: "ASC" } })) as any[]
 
-    const refundsOf = async (orderId: string) => (await orderOf(orderId)).payment_collections[0].payments[0].refunds as any[]
+    const refundsOf = async (orderId: string) => (await shop.orderOf(orderId)).payment_collections[0].payments[0].refunds as any[]
 
     describe("through the admin's Refund button", () => {
       it("refunds in full: one refund at PagoEfectivo, the record pending, the order refunded", async () => {
-        const { orderId, paymentId, cip } = await paidOrder()
-        const res = await refund(paymentId, 199.9)
+        const { orderId, paymentId, cip } = await shop.paidOrder()
+        const res = await shop.refund(paymentId, 199.9)
         expect(res.status).toBe(200)
 
         const { refunds, counters } = await sandbox.state()
@@ -100,7 +54,7 @@ medusaIntegrationTestRunner({
           .graph({ entity: "payment", fields: ["id", "pagoefectivo_refunds.refund_id"], filters: { id: paymentId } })
         expect((payments[0] as any).pagoefectivo_refunds).toEqual([expect.objectContaining({ refund_id: medusaRefunds[0].id })])
 
-        const order = await orderOf(orderId)
+        const order = await shop.orderOf(orderId)
         expect(order.payment_status).toBe("refunded")
         expect(order.payment_collections[0].payments[0].data.refunds[medusaRefunds[0].id]).toMatchObject({
           status: "pending",
@@ -110,14 +64,14 @@ medusaIntegrationTestRunner({
       })
 
       it("refunds partially twice, then refuses an over-refund with a clear 400", async () => {
-        const { orderId, paymentId } = await paidOrder()
-        expect((await refund(paymentId, 50)).status).toBe(200)
-        expect((await orderOf(orderId)).payment_status).toBe("partially_refunded")
+        const { orderId, paymentId } = await shop.paidOrder()
+        expect((await shop.refund(paymentId, 50)).status).toBe(200)
+        expect((await shop.orderOf(orderId)).payment_status).toBe("partially_refunded")
         // a second, different amount is not a double click
-        expect((await refund(paymentId, 49.9)).status).toBe(200)
-        expect((await orderOf(orderId)).payment_status).toBe("partially_refunded")
+        expect((await shop.refund(paymentId, 49.9)).status).toBe(200)
+        expect((await shop.orderOf(orderId)).payment_status).toBe("partially_refunded")
 
-        const over = await refund(paymentId, 100.01)
+        const over = await shop.refund(paymentId, 100.01)
         expect(over.status).toBe(400)
         expect(over.body.message).toMatch(/refund more than what is captured|above what is still refundable/)
 
@@ -128,8 +82,8 @@ medusaIntegrationTestRunner({
       })
 
       it("refuses an amount with three decimals before any call", async () => {
-        const { orderId, paymentId } = await paidOrder()
-        const res = await refund(paymentId, 10.555)
+        const { orderId, paymentId } = await shop.paidOrder()
+        const res = await shop.refund(paymentId, 10.555)
         expect(res.status).toBe(400)
         expect(res.body.message).toMatch(/the amount 10.555 has more than 2 decimals/)
         expect((await sandbox.state()).counters.requests["POST /v1/refunds"] ?? 0).toBe(0)
@@ -138,13 +92,13 @@ medusaIntegrationTestRunner({
       })
 
       it("refuses a refund outside the plugin's 180-day window before any call", async () => {
-        const { orderId, paymentId } = await paidOrder({ paidAt: new Date(Date.now() - 200 * DAY).toISOString() })
-        const res = await refund(paymentId, 20)
+        const { orderId, paymentId } = await shop.paidOrder({ paidAt: new Date(Date.now() - 200 * DAY).toISOString() })
+        const res = await shop.refund(paymentId, 20)
         expect(res.status).toBe(400)
         expect(res.body.message).toMatch(/refund window of 180 days after payment has passed/)
         expect((await sandbox.state()).counters.requests["POST /v1/refunds"] ?? 0).toBe(0)
         expect(await records(orderId)).toHaveLength(0)
-        const order = await orderOf(orderId)
+        const order = await shop.orderOf(orderId)
         expect(order.payment_status).toBe("captured")
         expect(order.payment_collections[0].payments[0].refunds).toHaveLength(0)
       })
@@ -164,43 +118,43 @@ medusaIntegrationTestRunner({
         ["merchant balance insufficient (422 614)", async () => void (await sandbox.config({ merchantBalance: 5 })), "614", /balance cannot cover this refund/],
       ])("fails cleanly when %s: clear 400, record failed, nothing counted", async (_, arrange, code, message) => {
         const payBody = (await arrange()) ?? {}
-        const { orderId, paymentId } = await paidOrder(payBody)
-        const res = await refund(paymentId, 20)
+        const { orderId, paymentId } = await shop.paidOrder(payBody)
+        const res = await shop.refund(paymentId, 20)
         expect(res.status).toBe(400)
         expect(res.body.message).toMatch(message)
         expect((await sandbox.state()).refunds).toHaveLength(0)
         const [record] = await records(orderId)
         expect(record).toMatchObject({ status: "failed", failure_code: code })
         expect(record.failure_reason).toMatch(message)
-        const order = await orderOf(orderId)
+        const order = await shop.orderOf(orderId)
         expect(order.payment_status).toBe("captured")
         expect(order.payment_collections[0].payments[0].refunds).toHaveLength(0)
       })
 
       it("fails cleanly when PagoEfectivo says the CIP is not paid (422 611) or unknown (404)", async () => {
-        const first = await paidOrder()
+        const first = await shop.paidOrder()
         sandbox.live.cips.get(Number(first.cip))!.status = "pending" // PagoEfectivo reversed the payment
-        const notPaid = await refund(first.paymentId, 20)
+        const notPaid = await shop.refund(first.paymentId, 20)
         expect(notPaid.status).toBe(400)
         expect(notPaid.body.message).toMatch(/says CIP \d+ is not paid/)
         expect((await records(first.orderId))[0]).toMatchObject({ status: "failed", failure_code: "611" })
 
-        const second = await paidOrder()
+        const second = await shop.paidOrder()
         sandbox.live.cips.delete(Number(second.cip)) // PagoEfectivo no longer knows it
-        const unknown = await refund(second.paymentId, 20)
+        const unknown = await shop.refund(second.paymentId, 20)
         expect(unknown.status).toBe(400)
         expect(unknown.body.message).toMatch(/does not know CIP \d+/)
         expect((await records(second.orderId))[0]).toMatchObject({ status: "failed", failure_code: "404" })
         expect((await sandbox.state()).refunds).toHaveLength(0)
-        expect((await orderOf(first.orderId)).payment_status).toBe("captured")
-        expect((await orderOf(second.orderId)).payment_status).toBe("captured")
+        expect((await shop.orderOf(first.orderId)).payment_status).toBe("captured")
+        expect((await shop.orderOf(second.orderId)).payment_status).toBe("captured")
       })
     })
 
     describe("exactly once under faults", () => {
       it("two concurrent clicks for the same amount make one refund", async () => {
-        const { orderId, paymentId } = await paidOrder()
-        const [a, b] = await Promise.all([refund(paymentId, 30), refund(paymentId, 30)])
+        const { orderId, paymentId } = await shop.paidOrder()
+        const [a, b] = await Promise.all([shop.refund(paymentId, 30), shop.refund(paymentId, 30)])
         expect([a.status, b.status].sort()).toEqual([200, 400])
         const refused = a.status === 400 ? a : b
         expect(refused.body.message).toMatch(/double click|conflicted with another request/)
@@ -210,9 +164,9 @@ medusaIntegrationTestRunner({
       })
 
       it("a connection dropped after PagoEfectivo committed is retried with the same refundId: one refund", async () => {
-        const { orderId, paymentId } = await paidOrder()
+        const { orderId, paymentId } = await shop.paidOrder()
         await sandbox.fault({ path: "/v1/refunds", method: "POST", dropConnection: "after-commit", times: 1 })
-        expect((await refund(paymentId, 25)).status).toBe(200)
+        expect((await shop.refund(paymentId, 25)).status).toBe(200)
         const state = await sandbox.state()
         expect(state.counters.requests["POST /v1/refunds"]).toBe(2)
         expect(state.counters.refundsCreated).toBe(1)
@@ -223,9 +177,9 @@ medusaIntegrationTestRunner({
       })
 
       it("500 twice then success: one refund, three attempts", async () => {
-        const { orderId, paymentId } = await paidOrder()
+        const { orderId, paymentId } = await shop.paidOrder()
         await sandbox.fault({ path: "/v1/refunds", method: "POST", status: 500, times: 2 })
-        expect((await refund(paymentId, 25)).status).toBe(200)
+        expect((await shop.refund(paymentId, 25)).status).toBe(200)
         expect((await sandbox.state()).counters.refundsCreated).toBe(1)
         const [record] = await records(orderId)
         expect(record.attempts.map((a: any) => a.status)).toEqual([500, 500, 201])
@@ -233,10 +187,10 @@ medusaIntegrationTestRunner({
       })
 
       it("waits out a 429 per Retry-After, then refunds once", async () => {
-        const { orderId, paymentId } = await paidOrder()
+        const { orderId, paymentId } = await shop.paidOrder()
         await sandbox.fault({ path: "/v1/refunds", method: "POST", status: 429, retryAfter: 1, times: 1 })
         const started = Date.now()
-        expect((await refund(paymentId, 25)).status).toBe(200)
+        expect((await shop.refund(paymentId, 25)).status).toBe(200)
         expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
         expect((await sandbox.state()).counters.refundsCreated).toBe(1)
         expect((await records(orderId))[0].attempts.map((a: any) => a.status)).toEqual([429, 201])
@@ -248,9 +202,9 @@ medusaIntegrationTestRunner({
       ] as const)(
         "PagoEfectivo unreachable past the retries (%s): no error, record verifying, then a status query settles it",
         async (_, dropConnection, expectedAtGateway, settled) => {
-          const { orderId, paymentId } = await paidOrder()
+          const { orderId, paymentId } = await shop.paidOrder()
           await sandbox.fault({ path: "/v1/refunds", method: "POST", dropConnection, times: 10 })
-          const res = await refund(paymentId, 25)
+          const res = await shop.refund(paymentId, 25)
           expect(res.status).toBe(200)
           const [record] = await records(orderId)
           expect(record.status).toBe("verifying")
@@ -269,9 +223,9 @@ medusaIntegrationTestRunner({
       )
 
       it("PagoEfectivo down before anything was sent: a clear error and nothing counted", async () => {
-        const { orderId, paymentId } = await paidOrder()
+        const { orderId, paymentId } = await shop.paidOrder()
         await sandbox.fault({ path: "/v1/refunds", method: "POST", status: 503, times: 10 })
-        const res = await refund(paymentId, 25)
+        const res = await shop.refund(paymentId, 25)
         expect(res.status).toBe(500)
         expect(res.body.message).toMatch(/nothing was refunded/)
         expect(await refundsOf(orderId)).toHaveLength(0)
@@ -281,16 +235,16 @@ medusaIntegrationTestRunner({
       })
 
       it("malformed answers: a 2xx it cannot read is retried, a 4xx it cannot read is a clear error", async () => {
-        const first = await paidOrder()
+        const first = await shop.paidOrder()
         await sandbox.fault({ path: "/v1/refunds", method: "POST", status: 201, body: "<html>oops</html>", times: 1 })
-        expect((await refund(first.paymentId, 25)).status).toBe(200)
+        expect((await shop.refund(first.paymentId, 25)).status).toBe(200)
         const [r1] = await records(first.orderId)
         expect(r1.attempts[0].error).toMatch(/unexpected answer.*not JSON/)
         expect(r1.status).toBe("pending")
 
-        const second = await paidOrder()
+        const second = await shop.paidOrder()
         await sandbox.fault({ path: "/v1/refunds", method: "POST", status: 400, body: "<html>bad gateway page</html>", times: 1 })
-        const res = await refund(second.paymentId, 25)
+        const res = await shop.refund(second.paymentId, 25)
         expect(res.status).toBe(400)
         expect(res.body.message).toMatch(/refused the refund request as invalid/)
         expect((await records(second.orderId))[0].status).toBe("failed")
@@ -313,25 +267,25 @@ medusaIntegrationTestRunner({
         ]
         const errors: string[] = []
         const tokens: string[] = []
-        const client = pe().client() as any
+        const client = shop.pe().client() as any
         let orderId = ""
         try {
-          const paid = await paidOrder()
+          const paid = await shop.paidOrder()
           orderId = paid.orderId
           // success, a retried failure, a definite failure, an over-refund and a verifying one
-          errors.push(JSON.stringify((await refund(paid.paymentId, 20)).body))
+          errors.push(JSON.stringify((await shop.refund(paid.paymentId, 20)).body))
           await sandbox.fault({ path: "/v1/refunds", method: "POST", status: 500, times: 1 })
-          errors.push(JSON.stringify((await refund(paid.paymentId, 21)).body))
+          errors.push(JSON.stringify((await shop.refund(paid.paymentId, 21)).body))
           await sandbox.config({ refundsEnabled: false })
-          errors.push(JSON.stringify((await refund(paid.paymentId, 22)).body))
+          errors.push(JSON.stringify((await shop.refund(paid.paymentId, 22)).body))
           await sandbox.config({ refundsEnabled: true })
-          errors.push(JSON.stringify((await refund(paid.paymentId, 500)).body))
+          errors.push(JSON.stringify((await shop.refund(paid.paymentId, 500)).body))
           await sandbox.fault({ path: "/v1/refunds", method: "POST", dropConnection: "after-commit", times: 10 })
-          errors.push(JSON.stringify((await refund(paid.paymentId, 23)).body))
+          errors.push(JSON.stringify((await shop.refund(paid.paymentId, 23)).body))
           await sandbox.clearFaults()
           tokens.push(client.token?.value)
           await sandbox.call("POST", "/__sandbox/tokens/revoke") // forces a 401 and a token refresh
-          errors.push(JSON.stringify((await refund(paid.paymentId, 24)).body))
+          errors.push(JSON.stringify((await shop.refund(paid.paymentId, 24)).body))
           tokens.push(client.token?.value)
         } finally {
           spies.forEach((s) => s.mockRestore())
@@ -341,7 +295,7 @@ medusaIntegrationTestRunner({
 
         const stored = await records(orderId)
         expect(stored.map((r) => r.status).sort()).toEqual(["failed", "pending", "pending", "pending", "verifying"])
-        const notifications = await pe().listPagoEfectivoNotifications({})
+        const notifications = await shop.pe().listPagoEfectivoNotifications({})
         // every token the client held and every signature that was sent
         expect(tokens.filter(Boolean)).toHaveLength(2)
         expect(tokens[0]).not.toBe(tokens[1])

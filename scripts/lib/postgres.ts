@@ -444,7 +444,10 @@ async function startEmbedded(dataDir: string, log: (s: string) => void): Promise
     const stop = () => {
       stopped ??= (async () => {
         process.removeListener("exit", killOnExit)
-        await pg.stop().catch(() => undefined)
+        // A terminal Ctrl-C reaches the server too and it shuts itself down; pg.stop() would then
+        // wait forever for an exit that already happened.
+        const child = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process
+        if (!child || (child.exitCode === null && child.signalCode === null)) await pg.stop().catch(() => undefined)
         await new Promise<void>((r) => logStream.end(r))
       })()
       return stopped

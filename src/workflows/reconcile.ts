@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { type CipSearchItem, type Notification, PagoEfectivoError, cipState } from "../lib/pagoefectivo"
+import { forEachLimited } from "../lib/concurrency"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type { RefundRecord } from "../modules/pagoefectivo/ledger"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
@@ -243,16 +244,3 @@ function noteStop(stop: { reason: string | null }, e: unknown) {
     stop.reason = `PagoEfectivo is rate limiting (${e.message}); the next run resumes`
   }
 }
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
-  let next = 0
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++]
-      await fn(item)
-    }
-  })
-  await Promise.all(workers)
-}
-

@@ -1,12 +1,12 @@
-import type { Context, Logger } from "@medusajs/framework/types"
-import { InjectManager, MedusaContext, MedusaService, generateEntityId } from "@medusajs/framework/utils"
-import type { EntityManager, Knex } from "@medusajs/framework/mikro-orm/knex"
+import type { Logger } from "@medusajs/framework/types"
+import { MedusaService } from "@medusajs/framework/utils"
+import type { Knex } from "@medusajs/framework/mikro-orm/knex"
 import { type RefundRecord, RefundLedger } from "./ledger"
+import { NotificationWriter, type RecordedNotification } from "./notification-writer"
 import {
   type Notification,
   type PagoEfectivoClient,
   getPagoEfectivoClient,
-  notificationKey,
   verifySignature,
 } from "../../lib/pagoefectivo"
 import { type ResolvedOptions, clientOptions, resolveOptions } from "../../lib/pagoefectivo/options"
@@ -15,7 +15,7 @@ import PagoEfectivoRefund from "./models/refund"
 
 type InjectedDependencies = { logger: Logger; __pg_connection__: Knex }
 
-export type RecordedNotification = { id: string; duplicate: boolean; status: string }
+export type { RecordedNotification }
 
 /**
  * The plugin's own module: the plugin options (credentials validated at boot), the shared
@@ -25,12 +25,16 @@ export default class PagoEfectivoModuleService extends MedusaService({ PagoEfect
   protected readonly options_: ResolvedOptions
   protected readonly logger_: Logger
   protected readonly ledger_: RefundLedger
+  protected readonly db_: Knex
+  protected readonly notifications_: NotificationWriter
 
   constructor(container: InjectedDependencies, options: unknown) {
     // @ts-ignore MedusaService takes the container and the module declaration
     super(...arguments)
     this.logger_ = container.logger
-    this.ledger_ = new RefundLedger(container.__pg_connection__)
+    this.db_ = container.__pg_connection__
+    this.ledger_ = new RefundLedger(this.db_)
+    this.notifications_ = new NotificationWriter(this.db_)
     this.options_ = resolveOptions(options, "PagoEfectivo plugin (module `pagoefectivo`)")
   }
 
@@ -49,39 +53,13 @@ export default class PagoEfectivoModuleService extends MedusaService({ PagoEfect
   }
 
   /**
-   * Stores a notification once (INSERT … ON CONFLICT DO NOTHING on the unique key). A repeated
-   * delivery only counts itself and answers `duplicate: true`.
+   * Stores a notification once under its unique key; a repeated delivery only counts itself and
+   * answers `duplicate: true`. This is the webhook's hot path, so concurrent calls are written
+   * together (see NotificationWriter): one INSERT … ON CONFLICT DO NOTHING for the batch, one
+   * UPDATE counting the repeats.
    */
-  @InjectManager()
-  async recordNotification(
-    notification: Notification,
-    @MedusaContext() sharedContext: Context<EntityManager> = {}
-  ): Promise<RecordedNotification> {
-    const knex = sharedContext.manager!.getKnex()
-    const key = notificationKey(notification)
-    const data = notification.data as Record<string, unknown>
-    // The unique index on key is partial (WHERE deleted_at IS NULL), so the conflict target says so.
-    const { rows: inserted } = await knex.raw(
-      `INSERT INTO pagoefectivo_notification (id, key, event_type, operation_number, cip, refund_id, payload, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, 'received')
-       ON CONFLICT (key) WHERE deleted_at IS NULL DO NOTHING
-       RETURNING id, status`,
-      [
-        generateEntityId(undefined, "penotif"),
-        key,
-        notification.eventType,
-        notification.operationNumber ?? null,
-        (data.cip as string | undefined) ?? null,
-        (data.refundId as string | undefined) ?? null,
-        JSON.stringify(notification),
-      ]
-    )
-    if (inserted.length) return { id: inserted[0].id, status: inserted[0].status, duplicate: false }
-    const [existing] = await knex("pagoefectivo_notification")
-      .where({ key })
-      .increment("deliveries", 1)
-      .returning(["id", "status"])
-    return { id: existing.id, status: existing.status, duplicate: true }
+  recordNotification(notification: Notification): Promise<RecordedNotification> {
+    return this.notifications_.record(notification)
   }
 
   /** The refund records (plain SQL on the shared connection; see ledger.ts). */

@@ -1,0 +1,97 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { sign } from "../../src/lib/pagoefectivo/wire"
+import { PAGOEFECTIVO_MODULE } from "../../src/modules/pagoefectivo"
+import { SANDBOX_DEFAULTS } from "../../sandbox/server"
+import { type SeededStore, seedPeruStore } from "../../src/scripts/seed-peru-store"
+import { type StoreApi, checkoutWithCip } from "../../scripts/lib/storefront"
+import { adminHeaders } from "./admin"
+import { type SandboxControl, eventually } from "./sandbox"
+
+type Api = { defaults: { baseURL?: string }; get: Function; post: Function }
+
+const ORDER_FIELDS = [
+  "id",
+  "status",
+  "payment_status",
+  "summary.*",
+  "payment_collections.status",
+  "payment_collections.refunded_amount",
+  "payment_collections.payment_sessions.status",
+  "payment_collections.payments.id",
+  "payment_collections.payments.data",
+  "payment_collections.payments.captured_at",
+  "payment_collections.payments.captures.id",
+  "payment_collections.payments.refunds.id",
+  "payment_collections.payments.refunds.amount",
+].join(",")
+
+/**
+ * What every integration spec needs before each test (the runner empties the database between
+ * tests): the sandbox reset and pointed at this app's notification route, the Peru store seeded,
+ * a logged-in admin; and the few things specs do again and again, over the real HTTP APIs.
+ */
+export function useStore(api: Api, getContainer: () => MedusaContainer, sandbox: SandboxControl) {
+  const f = {
+    seeded: undefined as unknown as SeededStore,
+    store: undefined as unknown as StoreApi,
+    admin: {} as Record<string, string>,
+    baseUrl: "",
+
+    /** The plugin's module (notifications and refund records). */
+    pe: () => getContainer().resolve<any>(PAGOEFECTIVO_MODULE),
+
+    /** The order as the admin API shows it, with its payments, refunds and summary. */
+    async orderOf(orderId: string) {
+      const { data } = await api.get(`/admin/orders/${orderId}?fields=${ORDER_FIELDS}`, { headers: f.admin })
+      return data.order
+    },
+
+    /**
+     * An order paid by CIP (PEN 199.90: product 189.90 + shipping 10.00), once it shows captured
+     * and the capture's transaction is in its summary (it lands just after the status).
+     */
+    async paidOrder(payBody: Record<string, unknown> = {}) {
+      const { session, order } = await checkoutWithCip(f.store, { regionId: f.seeded.regionId, variantId: f.seeded.variantId, email: "rosa@example.pe" })
+      await sandbox.pay(session.data.cip, payBody)
+      const paid = await eventually(async () => {
+        const current = await f.orderOf(order.id)
+        return current.payment_status === "captured" && current.summary.paid_total > 0 ? current : null
+      }, { what: "order paid" })
+      return { orderId: order.id as string, paymentId: paid.payment_collections[0].payments[0].id as string, cip: session.data.cip, order: paid }
+    },
+
+    /**
+     * Sends a notification to this app as PagoEfectivo would (signed with the sandbox's secret), or
+     * forged (`signature` given) or unsigned (`signature: null`).
+     */
+    deliver(body: string, signature?: string | null, path = "/webhooks/pagoefectivo") {
+      return fetch(f.baseUrl + path, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(signature === null ? {} : { "pe-signature": signature ?? sign(SANDBOX_DEFAULTS.secretKey, body) }),
+        },
+        body,
+      })
+    },
+
+    /** Medusa's own admin Refund button; never throws, answers { status, body }. */
+    refund(paymentId: string, amount?: number): Promise<{ status: number; body: any }> {
+      return api
+        .post(`/admin/payments/${paymentId}/refund`, amount === undefined ? {} : { amount }, { headers: f.admin })
+        .then((r: any) => ({ status: r.status, body: r.data }))
+        .catch((e: any) => ({ status: e.response?.status as number, body: e.response?.data }))
+    },
+  }
+
+  beforeEach(async () => {
+    f.baseUrl = api.defaults.baseURL as string
+    await sandbox.reset()
+    await sandbox.config({ notifyUrl: `${f.baseUrl}/webhooks/pagoefectivo` })
+    f.seeded = await seedPeruStore(getContainer())
+    f.store = { baseUrl: f.baseUrl, publishableKey: f.seeded.publishableKey }
+    f.admin = await adminHeaders(f.baseUrl, getContainer())
+  })
+
+  return f
+}
