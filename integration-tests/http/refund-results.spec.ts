@@ -1,6 +1,6 @@
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { Modules } from "@medusajs/framework/utils"
-import { sign } from "../../src/lib/pagoefectivo/wire"
+import { WireAmount, sign } from "../../src/lib/pagoefectivo/wire"
 import { reconcilePagoEfectivo } from "../../src/workflows/reconcile"
 import { SANDBOX_DEFAULTS } from "../../sandbox/server"
 import { checkoutWithCip } from "../../scripts/lib/storefront"
@@ -244,6 +244,27 @@ medusaIntegrationTestRunner({
         expect(record.reversed_at).toBeTruthy()
         expect((await shop.orderOf(orderId)).payment_status).toBe("captured")
         expect((await sandbox.state()).refunds).toHaveLength(0)
+      })
+
+      it("flags a refund PagoEfectivo made but Medusa never kept (the process stopped mid-refund)", async () => {
+        const { orderId, paymentId, cip } = await shop.paidOrder()
+        // what a crash right after the call leaves: the record "requested", the refund at
+        // PagoEfectivo, no Refund row in Medusa
+        const refundId = "ref_crashed_mid_call"
+        await shop.pe().ledger().begin({
+          refund_id: refundId, payment_id: paymentId, payment_session_id: null, payment_collection_id: null, order_id: orderId,
+          merchant_order_id: orderId, cip, transaction_code: (await sandbox.state()).cips[0].transactionCode, amount: "15.00", currency_code: "PEN", reason: null,
+        })
+        await shop.pe().client().createRefund({
+          cip, transactionCode: (await sandbox.state()).cips[0].transactionCode, merchantOrderId: orderId, refundId, amount: new WireAmount("15.00"), currency: "PEN",
+        })
+        const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
+        expect(summary.refunds).toMatchObject({ checked: 1, stillOpen: 1, errors: 0 })
+        const record = await recordOf(refundId)
+        expect(record.status).toBe("pending")
+        expect(record.anomaly).toMatch(/Medusa never kept it .*record PEN 15(\.00)? on order .* by hand/)
+        // Medusa's view is untouched: nothing is counted that staff have not recorded
+        expect((await shop.orderOf(orderId)).payment_status).toBe("captured")
       })
 
       it("pays an order whose cip.paid was lost", async () => {

@@ -11,6 +11,7 @@ import { ChildProcess, spawn } from "child_process"
 import fs from "fs"
 import net from "net"
 import path from "path"
+import { canListen } from "./ports"
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..")
 
@@ -166,18 +167,6 @@ export async function runMedusa(
 }
 
 // ---------------------------------------------------------------- ports
-
-function canListen(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer()
-    srv.unref()
-    srv.once("error", (err: NodeJS.ErrnoException) => {
-      // No IPv6 here: not a conflict.
-      resolve(err.code === "EADDRNOTAVAIL" || err.code === "EAFNOSUPPORT")
-    })
-    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)))
-  })
-}
 
 function answers(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {

@@ -19,6 +19,7 @@ import path from "path"
 import { execFileSync } from "child_process"
 import { pathToFileURL } from "url"
 import { Client } from "pg"
+import { canListen } from "./ports"
 
 export type PostgresConnection = {
   /** "localhost" for local and embedded servers; for DATABASE_URL its host, with loopback addresses mapped to "localhost". */
@@ -139,18 +140,6 @@ async function probeLocal(log: (s: string) => void): Promise<PostgresConnection 
 }
 
 // ---------------------------------------------------------------- embedded
-
-function canListen(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer()
-    srv.unref()
-    srv.once("error", (err: NodeJS.ErrnoException) => {
-      // No IPv6 on this machine: not a conflict.
-      resolve(err.code === "EADDRNOTAVAIL" || err.code === "EAFNOSUPPORT")
-    })
-    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)))
-  })
-}
 
 async function isPortFree(port: number): Promise<boolean> {
   return (await canListen(port, "127.0.0.1")) && (await canListen(port, "::1"))

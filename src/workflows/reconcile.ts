@@ -186,6 +186,16 @@ export async function reconcileRefund(
       }
       status = "failed"
       reason = "PagoEfectivo never received this refund: nothing was refunded."
+    } else if (record.status === "requested" && !(await medusaHasRefund(container, record.refund_id))) {
+      // The refund call reached PagoEfectivo but the process stopped before Medusa kept its
+      // refund: the money moved (or will), and only a person can record it in Medusa.
+      await pe.ledger().settle(record.refund_id, { status: remote.status, reference_id: remote.referenceId ?? null, trace_id: remote.traceId ?? null })
+      await pe.ledger().noteAnomaly(
+        record.refund_id,
+        `PagoEfectivo has this refund (${remote.status}) but Medusa never kept it (the process stopped mid-refund): record ${record.currency_code} ${record.amount} on order ${record.order_id ?? record.merchant_order_id} by hand`
+      )
+      container.resolve(ContainerRegistrationKeys.LOGGER).error(`pagoefectivo reconcile: refund ${record.refund_id} exists at PagoEfectivo but not in Medusa; see its record's anomaly`)
+      return "open"
     } else if (remote.status === "pending") {
       await pe.ledger().settle(record.refund_id, { status: "pending", reference_id: remote.referenceId ?? null, trace_id: remote.traceId ?? null })
       await pe.ledger().touch(record.refund_id)
@@ -205,6 +215,11 @@ export async function reconcileRefund(
     await pe.ledger().markReversed(record.refund_id, "no Medusa refund to undo (its refund call had failed)")
   }
   return status === "completed" ? "completed" : "failed"
+}
+
+async function medusaHasRefund(container: MedusaContainer, refundId: string): Promise<boolean> {
+  const [refund] = await container.resolve(Modules.PAYMENT).listRefunds({ id: refundId }, { select: ["id"] })
+  return !!refund
 }
 
 async function processNotification(container: MedusaContainer, id: string) {
