@@ -373,6 +373,21 @@ describe("client: not found", () => {
   })
 })
 
+describe("client: CIP changes", () => {
+  it("extends and deletes a CIP, accepting any data in the answer", async () => {
+    const seen: string[] = []
+    handler = (req, body, res) => {
+      if (req.url === "/v1/authorizations") return tokenAnswer(res)
+      seen.push(`${req.method} ${req.url} ${body}`)
+      json(res, 200, { code: "100", message: "ok", data: { cip: 1, status: 4 } })
+    }
+    const c = client()
+    await c.extendCip("2523136", new Date("2030-01-01T05:00:00Z"))
+    await c.deleteCip("2523136")
+    expect(seen).toEqual(['PATCH /v1/cips/2523136 {"dateExpiry":"2030-01-01T00:00:00-05:00"}', "DELETE /v1/cips/2523136 "])
+  })
+})
+
 describe("parseRetryAfter", () => {
   it("reads seconds and HTTP dates", () => {
     expect(parseRetryAfter("2")).toBe(2000)

@@ -1,0 +1,121 @@
+/**
+ * What every benchmark needs: a real Medusa started from this repository (admin off) on a fresh
+ * PostgreSQL database, the PagoEfectivo sandbox, the Peru store seeded, an admin token, a direct
+ * database connection for observing results, and a few statistics helpers.
+ */
+import fs from "node:fs"
+import os from "node:os"
+import path from "node:path"
+import { Client } from "pg"
+import { type SandboxHandle, startSandbox } from "../sandbox/server"
+import { recreateDatabase } from "../scripts/lib/demo-db"
+import { type GroupChild, REPO_ROOT, readLog, runMedusa, spawnMedusa } from "../scripts/lib/medusa-process"
+import { ensurePostgres } from "../scripts/lib/postgres"
+import { type StoreApi, checkoutWithCip } from "../scripts/lib/storefront"
+
+export const LOG_DIR = path.join(REPO_ROOT, ".data", "bench")
+export const log = (s: string) => process.stdout.write(`${s}\n`)
+
+export type BenchStore = {
+  base: string
+  sandbox: SandboxHandle
+  db: Client
+  databaseUrl: string
+  env: NodeJS.ProcessEnv
+  seeded: { regionId: string; variantId: string; publishableKey: string }
+  store: StoreApi
+  admin: Record<string, string>
+  server: GroupChild
+  stop(): Promise<void>
+}
+
+export async function startBenchStore(port = Number(process.env.BENCH_MEDUSA_PORT ?? 9300)): Promise<BenchStore> {
+  fs.mkdirSync(LOG_DIR, { recursive: true })
+  const pg = await ensurePostgres({ log: (s) => log(`  ${s}`) })
+  const dbName = "medusa_pagoefectivo_bench"
+  await recreateDatabase(pg, dbName)
+  const databaseUrl = `${pg.url}/${dbName}`
+  const sandbox = await startSandbox({ port: 0, log: () => {}, config: { refunds: { autoSettle: "none" } } })
+  const base = `http://localhost:${port}`
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    PAGOEFECTIVO_BASE_URL: sandbox.apiUrl,
+    MEDUSA_ADMIN_DISABLED: "true",
+    NODE_ENV: "development",
+    LOG_LEVEL: "error",
+    PORT: String(port),
+  }
+  const medusa = async (args: string[], name: string) => {
+    const r = await runMedusa({ args, cwd: REPO_ROOT, env: { ...env, LOG_LEVEL: "info" }, logFile: path.join(LOG_DIR, `${name}.log`) })
+    if (r.code !== 0) throw new Error(`medusa ${args.join(" ")} failed:\n${r.output.slice(-2000)}`)
+    return r.output
+  }
+  log("setting up: migrations, seed, admin user")
+  await medusa(["db:migrate"], "migrate")
+  const seeded = JSON.parse((await medusa(["exec", "./src/scripts/seed-peru-store.ts"], "seed")).match(/pagoefectivo seed: (\{.*\})/)![1])
+  await medusa(["user", "-e", "bench@tienda.pe", "-p", "bench-password"], "user")
+  await fetch(`${sandbox.url}/__sandbox/config`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ notifyUrl: `${base}/webhooks/pagoefectivo` }),
+  })
+  const server = spawnMedusa({ args: ["start"], cwd: REPO_ROOT, env, logFile: path.join(LOG_DIR, "medusa.log") })
+  const db = new Client({ connectionString: databaseUrl })
+  const stop = async () => {
+    await db.end().catch(() => undefined)
+    await server.stop()
+    await sandbox.close()
+    await pg.stop()
+  }
+  try {
+    await waitFor(async () => server.running && (await fetch(`${base}/health`).then((r) => r.ok).catch(() => false)), 120_000, () => readLog(server.logFile).slice(-2000))
+    await db.connect()
+    const login = await fetch(`${base}/auth/user/emailpass`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "bench@tienda.pe", password: "bench-password" }),
+    }).then((r) => r.json())
+    const admin = { authorization: `Bearer ${login.token}`, "content-type": "application/json" }
+    return { base, sandbox, db, databaseUrl, env, seeded, store: { baseUrl: base, publishableKey: seeded.publishableKey }, admin, server, stop }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+}
+
+/** An order paid by CIP through the store API and the sandbox; returns its payment id. */
+export async function paidOrder(b: BenchStore, email: string): Promise<{ orderId: string; paymentId: string }> {
+  const { session, order } = await checkoutWithCip(b.store, { regionId: b.seeded.regionId, variantId: b.seeded.variantId, email })
+  await fetch(`${b.sandbox.url}/__sandbox/cips/${session.data.cip}/pay`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ wait: true }) })
+  const paymentId = await waitFor(async () => {
+    const { order: o } = await fetch(`${b.base}/admin/orders/${order.id}?fields=payment_status,summary.*,payment_collections.payments.id`, { headers: b.admin }).then((r) => r.json())
+    return o.payment_status === "captured" && o.summary.paid_total > 0 ? (o.payment_collections[0].payments[0].id as string) : null
+  }, 60_000)
+  return { orderId: order.id, paymentId }
+}
+
+export function pct(values: number[], p: number) {
+  if (!values.length) return NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
+}
+
+export const round = (n: number, d: number) => Math.round(n * 10 ** d) / 10 ** d
+
+export async function waitFor<T>(probe: () => Promise<T>, timeoutMs: number, explain?: () => string, intervalMs = 100): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await probe()
+    if (v) return v as NonNullable<T>
+    if (Date.now() > deadline) throw new Error(`timed out${explain ? `:\n${explain()}` : ""}`)
+    await new Promise((r) => setTimeout(r, intervalMs))
+  }
+}
+
+export const RESULTS_FILE = path.join(REPO_ROOT, "bench", "results.json")
+
+export function writeResults(results: Record<string, unknown>) {
+  const current = fs.existsSync(RESULTS_FILE) ? JSON.parse(fs.readFileSync(RESULTS_FILE, "utf8")) : {}
+  fs.writeFileSync(RESULTS_FILE, JSON.stringify({ ...current, ...results, date: new Date().toISOString(), cores: os.cpus().length }, null, 2) + "\n")
+}

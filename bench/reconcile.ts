@@ -1,0 +1,60 @@
+/**
+ * Reconciliation at scale: N refunds that PagoEfectivo completed but whose notifications were lost
+ * (records `pending`, untouched for an hour), reconciled by one run in its own process
+ * (`medusa exec ./bench/reconcile-run.ts`): wall time and peak resident memory, for 1,000 and
+ * 10,000.
+ */
+import path from "node:path"
+import { PagoEfectivoClient, WireAmount, closeAllPools } from "../src/lib/pagoefectivo"
+import { createLimiter } from "../src/lib/concurrency"
+import { SANDBOX_DEFAULTS } from "../sandbox/server"
+import { REPO_ROOT, runMedusa } from "../scripts/lib/medusa-process"
+import { type BenchStore, LOG_DIR, log, round } from "./harness"
+
+export async function benchReconcile(b: BenchStore, sizes: number[]) {
+  const out: Record<string, { wallSeconds: number; peakRssMb: number; rssGrowthMb: number; completed: number }> = {}
+  const control = (path_: string, body: unknown) =>
+    fetch(`${b.sandbox.url}${path_}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+  // PagoEfectivo completes every refund at once and tells nobody (the lost notifications)
+  await control("/__sandbox/config", { notifyUrl: null, refunds: { autoSettle: "complete", settleDelayMs: 0 } })
+  const client = new PagoEfectivoClient({ baseUrl: b.sandbox.apiUrl, accessKey: SANDBOX_DEFAULTS.accessKey, secretKey: SANDBOX_DEFAULTS.secretKey, serviceId: SANDBOX_DEFAULTS.serviceId })
+  for (const size of sizes) {
+    log(`reconciliation: ${size} refunds whose notification was lost`)
+    await b.db.query("delete from pagoefectivo_refund")
+    const cip = await client.createCip({ currency: "PEN", amount: new WireAmount("9000.00"), transactionCode: `rec_${size}_${Date.now()}`, userEmail: "bench@example.pe" })
+    await fetch(`${b.sandbox.url}/__sandbox/cips/${cip.data.cip}/pay`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ notify: false }) })
+    const ids = Array.from({ length: size }, (_, i) => `rec_${size}_${process.pid}_${i}`)
+    const run = createLimiter(16)
+    await Promise.all(
+      ids.map((refundId) =>
+        run(() => client.createRefund({ cip: cip.data.cip, transactionCode: cip.data.transactionCode, merchantOrderId: "order_bench", refundId, amount: new WireAmount("0.01"), currency: "PEN" }))
+      )
+    )
+    await b.db.query(
+      `insert into pagoefectivo_refund (id, refund_id, merchant_order_id, cip, transaction_code, amount, raw_amount, currency_code, status, attempts, requested_at, created_at, updated_at)
+       select 'perefund_' || r, r, 'order_bench', $2, $3, 0.01, '{"value":"0.01","precision":20}'::jsonb, 'PEN', 'pending', '[]'::jsonb,
+              now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour'
+       from unnest($1::text[]) as r`,
+      [ids, cip.data.cip, cip.data.transactionCode]
+    )
+    const r = await runMedusa({
+      args: ["exec", "./bench/reconcile-run.ts"],
+      cwd: REPO_ROOT,
+      env: { ...b.env, PORT: "0", NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --expose-gc`.trim() },
+      logFile: path.join(LOG_DIR, `reconcile-${size}.log`),
+    })
+    const line = r.output.match(/BENCH_RECONCILE (\{.*\})/)
+    if (r.code !== 0 || !line) throw new Error(`reconcile run failed:\n${r.output.slice(-2000)}`)
+    const m = JSON.parse(line[1])
+    const { rows } = await b.db.query("select count(*)::int as n from pagoefectivo_refund where status = 'completed'")
+    out[size] = {
+      wallSeconds: round(m.wallMs / 1000, 2),
+      peakRssMb: round(m.peakRss / 2 ** 20, 1),
+      rssGrowthMb: round((m.peakRss - m.baseRss) / 2 ** 20, 1),
+      completed: rows[0].n,
+    }
+  }
+  await closeAllPools()
+  const [small, large] = sizes
+  return { runs: out, timeRatio: round(out[large].wallSeconds / out[small].wallSeconds, 2) }
+}
