@@ -8,6 +8,7 @@ import { reconcilePagoEfectivo } from "../src/workflows/reconcile"
 export default async function reconcileRun({ container }: ExecArgs) {
   global.gc?.()
   const baseRss = process.memoryUsage().rss
+  const baseHeap = process.memoryUsage().heapUsed
   let peakRss = baseRss
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss)
@@ -17,5 +18,7 @@ export default async function reconcileRun({ container }: ExecArgs) {
   const wallMs = performance.now() - started
   clearInterval(sampler)
   peakRss = Math.max(peakRss, process.memoryUsage().rss)
-  process.stdout.write(`BENCH_RECONCILE ${JSON.stringify({ wallMs, baseRss, peakRss, summary })}\n`)
+  global.gc?.()
+  const heapAfterGc = process.memoryUsage().heapUsed
+  process.stdout.write(`BENCH_RECONCILE ${JSON.stringify({ wallMs, baseRss, peakRss, baseHeap, heapAfterGc, summary })}\n`)
 }

@@ -63,7 +63,7 @@ function report(r: Record<string, any>) {
   if (r.client) rows.push(["authorization requests", `${r.client.authorizations} for ${r.client.count + 1} calls`, "", "", "1 per 1000"])
   if (r.reconcile) {
     for (const [size, m] of Object.entries<any>(r.reconcile.runs)) {
-      rows.push([`reconcile ${size} pending`, `${m.wallSeconds} s, peak RSS ${m.peakRssMb} MB (+${m.rssGrowthMb} MB)`, `${m.completed} completed`, "", "growth < 100 MB"])
+      rows.push([`reconcile ${size} pending`, `${m.wallSeconds} s, peak RSS ${m.peakRssMb} MB (+${m.rssGrowthMb} MB), heap kept ${m.heapKeptMb} MB`, `${m.completed} completed`, "", "growth < 100 MB"])
     }
     rows.push(["reconcile time ratio (large / small)", `${r.reconcile.timeRatio}`, "", "", "≤ 11"])
   }
