@@ -1,10 +1,7 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
-import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { createLimiter } from "../lib/concurrency"
 import { NOTIFICATION_RECEIVED_EVENT } from "../lib/pagoefectivo/events"
-import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
-import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { processPagoEfectivoNotificationWorkflow } from "../workflows/process-notification"
+import { applyNotification } from "../workflows/process-notification"
 
 /**
  * At most this many notifications are applied at once in this process; the rest wait in order.
@@ -21,22 +18,7 @@ const apply = createLimiter(Number(process.env.PAGOEFECTIVO_NOTIFICATION_CONCURR
  * delivery of the same notification or by the reconciliation.
  */
 export default async function pagoefectivoNotificationHandler({ event, container }: SubscriberArgs<{ id: string }>) {
-  await apply(() => handle(event.data.id, container))
-}
-
-async function handle(id: string, container: SubscriberArgs<{ id: string }>["container"]) {
-  const event = { data: { id } }
-  const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
-  try {
-    const { result } = await processPagoEfectivoNotificationWorkflow(container).run({ input: { id: event.data.id } })
-    logger.info(`pagoefectivo: notification ${event.data.id} → ${result.kind}${"reason" in result ? ` (${result.reason})` : ""}`)
-  } catch (e) {
-    const message = (e as Error)?.message ?? String(e)
-    logger.error(`pagoefectivo: notification ${event.data.id} failed: ${message}`)
-    await container
-      .resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
-      .updatePagoEfectivoNotifications({ id: event.data.id, status: "failed", error: message.slice(0, 1000) })
-  }
+  await apply(() => applyNotification(container, event.data.id))
 }
 
 export const config: SubscriberConfig = {

@@ -212,3 +212,22 @@ export const processPagoEfectivoNotificationWorkflow = createWorkflow(
     return new WorkflowResponse(target)
   }
 )
+
+/**
+ * Runs processPagoEfectivoNotificationWorkflow for one stored notification (the subscriber and
+ * the reconciliation both call this). A failure is logged and recorded on the notification
+ * (status "failed", with the error), never thrown: the next delivery or reconciliation retries.
+ */
+export async function applyNotification(container: MedusaContainer, id: string): Promise<void> {
+  const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
+  try {
+    const { result } = await processPagoEfectivoNotificationWorkflow(container).run({ input: { id } })
+    logger.info(`pagoefectivo: notification ${id} → ${result.kind}${"reason" in result ? ` (${result.reason})` : ""}`)
+  } catch (e) {
+    const message = (e as Error)?.message ?? String(e)
+    logger.error(`pagoefectivo: notification ${id} failed: ${message}`)
+    await container
+      .resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
+      .updatePagoEfectivoNotifications({ id, status: "failed", error: message.slice(0, 1000) })
+  }
+}

@@ -6,7 +6,7 @@ import { forEachLimited } from "../lib/concurrency"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type { RefundRecord } from "../modules/pagoefectivo/ledger"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { PROVIDER_ID_PREFIX, processPagoEfectivoNotificationWorkflow } from "./process-notification"
+import { PROVIDER_ID_PREFIX, applyNotification } from "./process-notification"
 import { applyRefundResultWorkflow } from "./refund-result"
 
 export type ReconcileOptions = {
@@ -98,7 +98,7 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
         { select: ["id"], take: 1000, order: { created_at: "ASC" } }
       )
       for (const n of stuck) {
-        await processNotification(container, n.id)
+        await applyNotification(container, n.id)
         summary.notifications.retried++
       }
     }
@@ -137,7 +137,7 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
         } as Notification
         try {
           const recorded = await pe.recordNotification(notification)
-          if (!recorded.duplicate || recorded.status !== "processed") await processNotification(container, recorded.id)
+          if (!recorded.duplicate || recorded.status !== "processed") await applyNotification(container, recorded.id)
           state === "paid" ? summary.cips.paid++ : summary.cips.expired++
         } catch (e) {
           summary.cips.errors++
@@ -220,19 +220,6 @@ export async function reconcileRefund(
 async function medusaHasRefund(container: MedusaContainer, refundId: string): Promise<boolean> {
   const [refund] = await container.resolve(Modules.PAYMENT).listRefunds({ id: refundId }, { select: ["id"] })
   return !!refund
-}
-
-async function processNotification(container: MedusaContainer, id: string) {
-  const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
-  try {
-    await processPagoEfectivoNotificationWorkflow(container).run({ input: { id } })
-  } catch (e) {
-    const message = (e as Error)?.message ?? String(e)
-    logger.warn(`pagoefectivo reconcile: notification ${id}: ${message}`)
-    await container
-      .resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
-      .updatePagoEfectivoNotifications({ id, status: "failed", error: message.slice(0, 1000) })
-  }
 }
 
 type WaitingSession = { id: string; data: { cip?: string } }
