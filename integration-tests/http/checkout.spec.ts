@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process"
+import path from "node:path"
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { createRegionsWorkflow } from "@medusajs/medusa/core-flows"
@@ -13,6 +13,7 @@ import {
   choosePagoEfectivo,
   prepareCart,
 } from "../../scripts/lib/storefront"
+import { REPO_ROOT, runMedusa } from "../../scripts/lib/medusa-process"
 import { eventually, useSandbox } from "../helpers/sandbox"
 import { useStore } from "../helpers/store"
 
@@ -280,22 +281,24 @@ medusaIntegrationTestRunner({
     })
 
     describe("boot", () => {
-      const boot = (env: Record<string, string>) =>
-        new Promise<{ code: number | null; output: string }>((resolve) => {
-          const { databaseUrl } = getContainer().resolve(ContainerRegistrationKeys.CONFIG_MODULE).projectConfig
-          const child = spawn("npx", ["medusa", "start"], {
+      /** `medusa start` on this spec's database with some options changed; killed after 90 s. */
+      const boot = async (env: Record<string, string>) => {
+        const { databaseUrl } = getContainer().resolve(ContainerRegistrationKeys.CONFIG_MODULE).projectConfig
+        let timer: NodeJS.Timeout | undefined
+        const result = await runMedusa(
+          {
+            args: ["start"],
+            cwd: REPO_ROOT,
             env: { ...process.env, DATABASE_URL: databaseUrl!, MEDUSA_ADMIN_DISABLED: "true", PORT: "0", NODE_ENV: "development", ...env },
-            stdio: ["ignore", "pipe", "pipe"],
-          })
-          let output = ""
-          child.stdout.on("data", (c) => (output += c))
-          child.stderr.on("data", (c) => (output += c))
-          const timer = setTimeout(() => child.kill("SIGKILL"), 90_000)
-          child.on("exit", (code) => {
+            logFile: path.join(REPO_ROOT, ".data", "boot-spec.log"),
+          },
+          (child) => {
             clearTimeout(timer)
-            resolve({ code, output })
-          })
-        })
+            if (child) timer = setTimeout(() => void child.stop(), 90_000)
+          }
+        )
+        return { code: result.code, output: result.output }
+      }
 
       it.each([
         [{ PAGOEFECTIVO_SECRET_KEY: "" }, "option `secretKey` is missing"],

@@ -11,7 +11,7 @@ import { ChildProcess, spawn } from "child_process"
 import fs from "fs"
 import net from "net"
 import path from "path"
-import { canListen } from "./ports"
+import { canListen, pidAlive } from "./ports"
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..")
 
@@ -188,15 +188,6 @@ export async function portInUse(port: number): Promise<boolean> {
 }
 
 // ---------------------------------------------------------------- stale Medusa
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 

@@ -1,5 +1,7 @@
 import net from "net"
 
+// Small machine facts the scripts share: ports and processes.
+
 /** True when `host:port` can be bound right now (an interface this machine lacks counts as free). */
 export function canListen(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -11,4 +13,14 @@ export function canListen(port: number, host: string): Promise<boolean> {
     })
     srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)))
   })
+}
+
+/** True while a process with this pid exists (EPERM: it exists but belongs to someone else). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"
+  }
 }

@@ -19,7 +19,7 @@ import path from "path"
 import { execFileSync } from "child_process"
 import { pathToFileURL } from "url"
 import { Client } from "pg"
-import { canListen } from "./ports"
+import { canListen, pidAlive } from "./ports"
 
 export type PostgresConnection = {
   /** "localhost" for local and embedded servers; for DATABASE_URL its host, with loopback addresses mapped to "localhost". */
@@ -162,15 +162,6 @@ async function* candidatePorts(): AsyncGenerator<number> {
     if (await isPortFree(p)) yield p
   }
   for (let i = 0; i < 3; i++) yield await randomFreePort()
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"
-  }
 }
 
 function sleep(ms: number) {

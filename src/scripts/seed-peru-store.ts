@@ -127,34 +127,23 @@ export async function seedPeruStore(container: MedusaContainer): Promise<SeededS
     { region_id: region.id, amount: 10 },
     { region_id: usdRegion.id, amount: 3 },
   ]
+  const shippingOption = (name: string, type: { label: string; description: string; code: string }, isReturn: boolean) => ({
+    name,
+    price_type: "flat" as const,
+    provider_id: "manual_manual",
+    service_zone_id: fulfillmentSet.service_zones[0].id,
+    shipping_profile_id: shippingProfileId,
+    type,
+    prices: shippingPrices,
+    rules: [
+      { attribute: "enabled_in_store", value: "true", operator: "eq" as const },
+      { attribute: "is_return", value: String(isReturn), operator: "eq" as const },
+    ],
+  })
   const { result: options } = await createShippingOptionsWorkflow(container).run({
     input: [
-      {
-        name: "Envío estándar",
-        price_type: "flat",
-        provider_id: "manual_manual",
-        service_zone_id: fulfillmentSet.service_zones[0].id,
-        shipping_profile_id: shippingProfileId,
-        type: { label: "Estándar", description: "2-3 días hábiles", code: "standard" },
-        prices: shippingPrices,
-        rules: [
-          { attribute: "enabled_in_store", value: "true", operator: "eq" },
-          { attribute: "is_return", value: "false", operator: "eq" },
-        ],
-      },
-      {
-        name: "Devolución",
-        price_type: "flat",
-        provider_id: "manual_manual",
-        service_zone_id: fulfillmentSet.service_zones[0].id,
-        shipping_profile_id: shippingProfileId,
-        type: { label: "Devolución", description: "Return to the Lima warehouse", code: "return" },
-        prices: shippingPrices,
-        rules: [
-          { attribute: "enabled_in_store", value: "true", operator: "eq" },
-          { attribute: "is_return", value: "true", operator: "eq" },
-        ],
-      },
+      shippingOption("Envío estándar", { label: "Estándar", description: "2-3 días hábiles", code: "standard" }, false),
+      shippingOption("Devolución", { label: "Devolución", description: "Return to the Lima warehouse", code: "return" }, true),
     ],
   })
 

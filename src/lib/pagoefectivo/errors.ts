@@ -73,10 +73,6 @@ export class PagoEfectivoError extends Error {
   }
 }
 
-export function isPagoEfectivoError(e: unknown): e is PagoEfectivoError {
-  return e instanceof PagoEfectivoError
-}
-
 function describe(init: PagoEfectivoErrorInit): string {
   const parts = [`PagoEfectivo ${init.operation} failed`]
   if (init.kind === "http") {

@@ -1,7 +1,7 @@
 import type { Logger } from "@medusajs/framework/types"
 import { MedusaService } from "@medusajs/framework/utils"
 import type { Knex } from "@medusajs/framework/mikro-orm/knex"
-import { type RefundRecord, RefundLedger } from "./ledger"
+import { RefundLedger } from "./ledger"
 import { NotificationWriter, type RecordedNotification } from "./notification-writer"
 import {
   type Notification,
@@ -65,10 +65,5 @@ export default class PagoEfectivoModuleService extends MedusaService({ PagoEfect
   /** The refund records (plain SQL on the shared connection; see ledger.ts). */
   ledger(): RefundLedger {
     return this.ledger_
-  }
-
-  /** The refund record of a Medusa refund id, or null. */
-  async getRefundRecord(refundId: string): Promise<RefundRecord | null> {
-    return this.ledger_.get(refundId)
   }
 }
