@@ -24,6 +24,9 @@ const pagoefectivo = {
   requestTimeoutMs: env.PAGOEFECTIVO_REQUEST_TIMEOUT_MS,
   connectTimeoutMs: env.PAGOEFECTIVO_CONNECT_TIMEOUT_MS,
   maxRetries: env.PAGOEFECTIVO_MAX_RETRIES,
+  refundMode: env.PAGOEFECTIVO_REFUND_MODE,
+  manualRefundFallback: env.PAGOEFECTIVO_MANUAL_REFUND_FALLBACK,
+  autoRefundOnReturn: env.PAGOEFECTIVO_AUTO_REFUND_ON_RETURN,
 }
 
 /**

@@ -3,7 +3,7 @@ import { sign } from "../../src/lib/pagoefectivo/wire"
 import { PAGOEFECTIVO_MODULE } from "../../src/modules/pagoefectivo"
 import { SANDBOX_DEFAULTS } from "../../sandbox/server"
 import { type SeededStore, seedPeruStore } from "../../src/scripts/seed-peru-store"
-import { type StoreApi, checkoutWithCip } from "../../scripts/lib/storefront"
+import { type StoreApi, checkoutWithCip, prepareCart, storeCall } from "../../scripts/lib/storefront"
 import { adminHeaders } from "./admin"
 import { type SandboxControl, eventually } from "./sandbox"
 
@@ -58,6 +58,42 @@ export function useStore(api: Api, getContainer: () => MedusaContainer, sandbox:
         return current.payment_status === "captured" && current.summary.paid_total > 0 ? current : null
       }, { what: "order paid" })
       return { orderId: order.id as string, paymentId: paid.payment_collections[0].payments[0].id as string, cip: session.data.cip, order: paid }
+    },
+
+    /** An order paid with Medusa's system provider (authorized at checkout, captured by the admin). */
+    async systemPaidOrder() {
+      const { cartId, paymentCollectionId } = await prepareCart(f.store, { regionId: f.seeded.regionId, variantId: f.seeded.variantId, email: "ana@example.pe" })
+      await storeCall(f.store, "POST", `/store/payment-collections/${paymentCollectionId}/payment-sessions`, { provider_id: "pp_system_default" })
+      const { order } = await storeCall(f.store, "POST", `/store/carts/${cartId}/complete`)
+      const paymentId = (await f.orderOf(order.id)).payment_collections[0].payments[0].id as string
+      await api.post(`/admin/payments/${paymentId}/capture`, {}, { headers: f.admin })
+      return { orderId: order.id as string, paymentId }
+    },
+
+    /**
+     * A return of the order's items driven through Medusa's admin return APIs, as staff would:
+     * fulfil the order, request the return (with the store's return shipping option), receive it.
+     * Receiving it emits `order.return_received`. Answers the return id.
+     */
+    async returnReceived(orderId: string, { withShipping = true } = {}) {
+      const post = (path: string, body: unknown = {}) =>
+        api.post(path, body, { headers: f.admin }).then(
+          (r: any) => r.data,
+          (e: any) => {
+            throw new Error(`POST ${path} → ${e.response?.status} ${JSON.stringify(e.response?.data)}`)
+          }
+        )
+      const { order } = await api.get(`/admin/orders/${orderId}?fields=*items`, { headers: f.admin }).then((r: any) => r.data)
+      const items = order.items.map((i: any) => ({ id: i.id, quantity: i.quantity }))
+      await post(`/admin/orders/${orderId}/fulfillments`, { items, location_id: f.seeded.stockLocationId })
+      const { return: ret } = await post(`/admin/returns`, { order_id: orderId, location_id: f.seeded.stockLocationId })
+      await post(`/admin/returns/${ret.id}/request-items`, { items })
+      if (withShipping) await post(`/admin/returns/${ret.id}/shipping-method`, { shipping_option_id: f.seeded.returnShippingOptionId })
+      await post(`/admin/returns/${ret.id}/request`)
+      await post(`/admin/returns/${ret.id}/receive`)
+      await post(`/admin/returns/${ret.id}/receive-items`, { items })
+      await post(`/admin/returns/${ret.id}/receive/confirm`)
+      return ret.id as string
     },
 
     /**

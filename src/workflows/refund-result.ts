@@ -1,4 +1,4 @@
-import { ContainerRegistrationKeys, MathBN, Modules } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys, MathBN, MedusaError, Modules } from "@medusajs/framework/utils"
 import { StepResponse, WorkflowResponse, createStep, createWorkflow, transform, when } from "@medusajs/framework/workflows-sdk"
 import { emitEventStep } from "@medusajs/medusa/core-flows"
 import { PAGOEFECTIVO_EVENTS } from "../lib/pagoefectivo/events"
@@ -12,7 +12,11 @@ export type RefundResultInput = {
   status: "completed" | "rejected" | "failed"
   reference_id?: string | null
   reason?: string | null
+  /** "manual": staff settling a refund made by bank transfer (manual refund mode). */
   source: "notification" | "reconciliation" | "manual"
+  /** Manual refunds: the bank transfer's reference and the admin user settling it. */
+  bank_reference?: string | null
+  settled_by?: string | null
 }
 
 export type RefundResultOutcome = {
@@ -38,6 +42,12 @@ export const settleRefundRecordStep = createStep(
         null
       )
     }
+    if (input.source === "manual" && record.status !== "awaiting_transfer" && !FINAL.includes(record.status)) {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        `refund ${input.refund_id} is ${record.status}, not awaiting a bank transfer: PagoEfectivo settles it, not staff`
+      )
+    }
     if (FINAL.includes(record.status)) {
       if (record.status === input.status || (isFailure(record.status) && isFailure(input.status))) {
         return new StepResponse<RefundResultOutcome, RefundRecord | null>({ kind: "duplicate", record }, null)
@@ -47,14 +57,22 @@ export const settleRefundRecordStep = createStep(
       container.resolve(ContainerRegistrationKeys.LOGGER).warn(`pagoefectivo: anomaly: ${message}`)
       return new StepResponse<RefundResultOutcome, RefundRecord | null>({ kind: "anomaly", record, message }, null)
     }
+    const manual = input.source === "manual"
     const settled = await ledger.settle(input.refund_id, {
       status: input.status,
       reference_id: input.reference_id ?? null,
+      bank_reference: input.bank_reference ?? null,
+      settled_by: input.settled_by ?? null,
       ...(isFailure(input.status)
         ? {
-            failure_code: input.status === "failed" ? "not_received" : "rejected",
+            failure_code: manual ? "transfer_failed" : input.status === "failed" ? "not_received" : "rejected",
             failure_reason:
-              input.reason ?? (input.status === "failed" ? "PagoEfectivo never received this refund: nothing was refunded." : "rejected by PagoEfectivo"),
+              input.reason ??
+              (manual
+                ? "the bank transfer failed: nothing was refunded"
+                : input.status === "failed"
+                  ? "PagoEfectivo never received this refund: nothing was refunded."
+                  : "rejected by PagoEfectivo"),
           }
         : {}),
     })
@@ -110,7 +128,7 @@ export const claimReversalStep = createStep(
     const claimed = await container
       .resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
       .ledger()
-      .markReversed(record.refund_id, `undone after PagoEfectivo ${record.status === "failed" ? "never received it" : "rejected it"}: ${record.failure_reason ?? ""}`.slice(0, 500))
+      .markReversed(record.refund_id, `undone after ${record.failure_code === "transfer_failed" ? "its bank transfer failed" : record.status === "failed" ? "PagoEfectivo never received it" : "PagoEfectivo rejected it"}: ${record.failure_reason ?? ""}`.slice(0, 500))
     return new StepResponse(!!claimed, claimed ? record.refund_id : null)
   },
   async (refundId, { container }) => {

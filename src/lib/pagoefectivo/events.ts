@@ -10,4 +10,10 @@ export const PAGOEFECTIVO_EVENTS = {
   REFUND_COMPLETED: "pagoefectivo.refund.completed",
   /** PagoEfectivo rejected a refund (or never received it) and Medusa's refund was undone: alert staff. */
   REFUND_FAILED: "pagoefectivo.refund.failed",
+  /**
+   * The automatic refund of a received return failed (nothing was refunded): alert staff, who can
+   * retry it (POST /admin/pagoefectivo/returns/:id/refund). Payload:
+   * `{ return_id, order_id, payment_id, amount, currency_code, message }`.
+   */
+  RETURN_REFUND_FAILED: "pagoefectivo.return_refund.failed",
 } as const

@@ -39,7 +39,29 @@ export type PagoEfectivoOptions = {
    * minutes. Default 10. (How often it runs: PAGOEFECTIVO_RECONCILE_EVERY_MINUTES, default 5.)
    */
   reconcileAfterMinutes?: number
+  /**
+   * "api" (default): refunds go through PagoEfectivo's refund endpoint. "manual": no refund call
+   * is made; each refund is recorded as awaiting a bank transfer, which staff then mark
+   * transferred (with the bank's reference) or failed in the admin.
+   */
+  refundMode?: "api" | "manual"
+  /**
+   * In "api" mode, treat PagoEfectivo's 403 "refunds not enabled" (code 601) as "refund by bank
+   * transfer": the refund is recorded as awaiting a transfer instead of failing. Default false.
+   */
+  manualRefundFallback?: boolean
+  /**
+   * Refund a return through PagoEfectivo when Medusa marks it received. Default false: receiving
+   * a return in Medusa does not refund by itself, and most stores inspect returned goods first;
+   * turning this on makes every received return of a PagoEfectivo order send money back.
+   */
+  autoRefundOnReturn?: boolean
 }
+
+const bool = z.preprocess(
+  (v) => (typeof v === "string" ? ({ true: true, "1": true, false: false, "0": false } as Record<string, boolean>)[v.trim().toLowerCase()] ?? v : v),
+  z.boolean({ error: 'must be true or false' })
+)
 
 const positiveInt = (max: number) => z.coerce.number().int().positive().max(max)
 
@@ -66,6 +88,9 @@ const optionsSchema = z
     paymentConcept: z.string().min(1).max(50).default("Compra en línea"),
     duplicateRefundGuardSeconds: z.coerce.number().int().min(0).max(3600).default(10),
     reconcileAfterMinutes: z.coerce.number().min(0).max(7 * 24 * 60).default(10),
+    refundMode: z.enum(["api", "manual"], { error: 'must be "api" or "manual"' }).default("api"),
+    manualRefundFallback: bool.default(false),
+    autoRefundOnReturn: bool.default(false),
   })
 
 

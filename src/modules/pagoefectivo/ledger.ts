@@ -28,6 +28,8 @@ export type RefundRecord = {
   reversed_at: Date | null
   reversal_note: string | null
   anomaly: string | null
+  bank_reference: string | null
+  settled_by: string | null
   created_at: Date
   updated_at: Date
 }
@@ -53,12 +55,15 @@ export type RefundSettlement = {
   correlation_id?: string | null
   failure_code?: string | null
   failure_reason?: string | null
+  /** Manual refunds: the bank transfer's reference and the admin user who settled it. */
+  bank_reference?: string | null
+  settled_by?: string | null
 }
 
 /** Statuses that a later answer may still change. */
-export const OPEN_REFUND_STATUSES: RefundRecordStatus[] = ["requested", "pending", "verifying"]
+export const OPEN_REFUND_STATUSES: RefundRecordStatus[] = ["requested", "pending", "verifying", "awaiting_transfer"]
 /** Statuses whose money is (or may be) on its way back to the shopper. */
-const COUNTED_STATUSES: RefundRecordStatus[] = ["requested", "pending", "verifying", "completed"]
+const COUNTED_STATUSES: RefundRecordStatus[] = ["requested", "pending", "verifying", "awaiting_transfer", "completed"]
 
 const TABLE = "pagoefectivo_refund"
 
@@ -123,8 +128,9 @@ export class RefundLedger {
       `UPDATE ${TABLE} SET status = ?,
           reference_id = coalesce(?, reference_id), trace_id = coalesce(?, trace_id),
           correlation_id = coalesce(?, correlation_id), failure_code = ?, failure_reason = ?,
+          bank_reference = coalesce(?, bank_reference), settled_by = coalesce(?, settled_by),
           settled_at = CASE WHEN ? THEN now() ELSE settled_at END, updated_at = now()
-       WHERE refund_id = ? AND deleted_at IS NULL AND status IN ('requested', 'pending', 'verifying')
+       WHERE refund_id = ? AND deleted_at IS NULL AND status = ANY(?)
        RETURNING *`,
       [
         settlement.status,
@@ -133,8 +139,11 @@ export class RefundLedger {
         settlement.correlation_id ?? null,
         settlement.failure_code ?? null,
         settlement.failure_reason ?? null,
+        settlement.bank_reference ?? null,
+        settlement.settled_by ?? null,
         final,
         refundId,
+        OPEN_REFUND_STATUSES,
       ]
     )
     return rows[0] ?? (await this.get(refundId))
@@ -174,7 +183,7 @@ export class RefundLedger {
   async restore(previous: RefundRecord): Promise<void> {
     await this.db.raw(
       `UPDATE ${TABLE} SET status = ?, reference_id = ?, trace_id = ?, failure_code = ?, failure_reason = ?,
-          settled_at = ?, updated_at = now()
+          bank_reference = ?, settled_by = ?, settled_at = ?, updated_at = now()
        WHERE refund_id = ? AND deleted_at IS NULL`,
       [
         previous.status,
@@ -182,6 +191,8 @@ export class RefundLedger {
         previous.trace_id,
         previous.failure_code,
         previous.failure_reason,
+        previous.bank_reference ?? null,
+        previous.settled_by ?? null,
         previous.settled_at,
         previous.refund_id,
       ]
@@ -204,6 +215,48 @@ export class RefundLedger {
       [olderThanMinutes, afterId, afterId, limit]
     )
     return rows
+  }
+
+  /**
+   * The refunds of a payment requested at or after `since` (newest first): what a keyed refund
+   * made, found again after its run (see src/workflows/refund-once.ts).
+   */
+  async madeSince(paymentId: string, since: Date): Promise<RefundRecord[]> {
+    const { rows } = await this.db.raw(
+      `SELECT * FROM ${TABLE} WHERE payment_id = ? AND requested_at >= ? AND deleted_at IS NULL ORDER BY requested_at DESC`,
+      [paymentId, since]
+    )
+    return rows
+  }
+
+  /**
+   * One page of the refunds requested in [from, to), oldest first, keyset-paged by (requested_at,
+   * id) on the requested_at index, for the finance export: memory stays at one page whatever the
+   * range. `cursor` is the previous page's last row's `cursor` (its requested_at at full
+   * microsecond precision, which a JS Date would lose).
+   */
+  async pageForExport(
+    from: Date,
+    to: Date,
+    after: { cursor: string; id: string } | null,
+    limit: number
+  ): Promise<(RefundRecord & { cursor: string })[]> {
+    const { rows } = await this.db.raw(
+      `SELECT id, refund_id, payment_id, order_id, cip, amount, currency_code, status, reason, reference_id, trace_id,
+              failure_reason, bank_reference, requested_at, settled_at, reversed_at, requested_at::text AS cursor
+       FROM ${TABLE}
+       WHERE deleted_at IS NULL AND requested_at >= ? AND requested_at < ?
+         AND (?::timestamptz IS NULL OR (requested_at, id) > (?::timestamptz, ?))
+       ORDER BY requested_at, id
+       LIMIT ?`,
+      [from, to, after?.cursor ?? null, after?.cursor ?? null, after?.id ?? null, limit]
+    )
+    return rows
+  }
+
+  /** The refund's reason (a batch line's or a return's), for the record and the finance export. */
+  async setReason(refundId: string, reason: string): Promise<void> {
+    await this.db.raw(`UPDATE ${TABLE} SET reason = ?, updated_at = now() WHERE refund_id = ? AND deleted_at IS NULL`, [reason.slice(0, 500), refundId])
   }
 
   /** Leaves a record alone until the next round (it was checked and is still open). */

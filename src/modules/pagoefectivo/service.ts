@@ -2,6 +2,7 @@ import type { Logger } from "@medusajs/framework/types"
 import { MedusaService } from "@medusajs/framework/utils"
 import type { Knex } from "@medusajs/framework/mikro-orm/knex"
 import { RefundLedger } from "./ledger"
+import { RefundRequests } from "./refund-requests"
 import { NotificationWriter, type RecordedNotification } from "./notification-writer"
 import {
   type Notification,
@@ -12,6 +13,8 @@ import {
 import { type ResolvedOptions, clientOptions, resolveOptions } from "../../lib/pagoefectivo/options"
 import PagoEfectivoNotification from "./models/notification"
 import PagoEfectivoRefund from "./models/refund"
+import PagoEfectivoRefundBatch from "./models/refund-batch"
+import PagoEfectivoRefundRequest from "./models/refund-request"
 
 type InjectedDependencies = { logger: Logger; __pg_connection__: Knex }
 
@@ -21,12 +24,18 @@ export type { RecordedNotification }
  * The plugin's own module: the plugin options (credentials validated at boot), the shared
  * PagoEfectivo client for routes, subscribers and jobs, and the notification store.
  */
-export default class PagoEfectivoModuleService extends MedusaService({ PagoEfectivoNotification, PagoEfectivoRefund }) {
+export default class PagoEfectivoModuleService extends MedusaService({
+  PagoEfectivoNotification,
+  PagoEfectivoRefund,
+  PagoEfectivoRefundRequest,
+  PagoEfectivoRefundBatch,
+}) {
   protected readonly options_: ResolvedOptions
   protected readonly logger_: Logger
   protected readonly ledger_: RefundLedger
   protected readonly db_: Knex
   protected readonly notifications_: NotificationWriter
+  protected readonly requests_: RefundRequests
 
   constructor(container: InjectedDependencies, options: unknown) {
     // @ts-ignore MedusaService takes the container and the module declaration
@@ -35,6 +44,7 @@ export default class PagoEfectivoModuleService extends MedusaService({ PagoEfect
     this.db_ = container.__pg_connection__
     this.ledger_ = new RefundLedger(this.db_)
     this.notifications_ = new NotificationWriter(this.db_)
+    this.requests_ = new RefundRequests(this.db_)
     this.options_ = resolveOptions(options, "PagoEfectivo plugin (module `pagoefectivo`)")
   }
 
@@ -65,5 +75,10 @@ export default class PagoEfectivoModuleService extends MedusaService({ PagoEfect
   /** The refund records (plain SQL on the shared connection; see ledger.ts). */
   ledger(): RefundLedger {
     return this.ledger_
+  }
+
+  /** The keyed refund requests: returns and batch lines (plain SQL; see refund-requests.ts). */
+  refundRequests(): RefundRequests {
+    return this.requests_
   }
 }

@@ -6,6 +6,7 @@ import {
   type Currency,
   PagoEfectivoClient,
   PagoEfectivoError,
+  REFUND_CODES,
   cipState,
   parseDate,
 } from "../../lib/pagoefectivo"
@@ -42,6 +43,9 @@ const DAY_MS = 24 * 3600_000
  * 4. settles the record: pending/completed → done; rejected or a definite failure → throws a
  *    clear error (Medusa then deletes its Refund row); still unknown after the retries →
  *    "verifying", no error (PagoEfectivo may have refunded; the reconciliation settles it).
+ * In manual refund mode step 3 is skipped and the record is "awaiting_transfer": staff return the
+ * money by bank transfer and settle it in the admin. With `manualRefundFallback`, PagoEfectivo's
+ * 403 "refunds not enabled" ends the same way instead of failing.
  */
 export class RefundExecutor {
   constructor(
@@ -60,7 +64,8 @@ export class RefundExecutor {
     if (!cip) throw new MedusaError(MedusaError.Types.INVALID_DATA, "PagoEfectivo: this payment has no CIP in its data, so it cannot be refunded through PagoEfectivo")
 
     const wire = this.check(() => toWireAmount(amount), (m) => `PagoEfectivo: cannot refund ${cip}: ${m}`)
-    const paid = await this.paidCip(cip, d)
+    const manual = this.options.refundMode === "manual"
+    const paid = await this.paidCip(cip, d, { windowApplies: !manual })
     const ledger = this.ledger()
 
     // refundable = what the shopper paid − what is refunded or on its way
@@ -98,10 +103,12 @@ export class RefundExecutor {
       currency_code: paid.currency,
       reason: null,
     })
-    if (record.status === "completed" || record.status === "pending") return summary(record)
+    if (record.status === "completed" || record.status === "pending" || record.status === "awaiting_transfer") return summary(record)
     if (record.status === "rejected" || record.status === "failed") {
       throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `PagoEfectivo: refund ${refundId} already ended ${record.status}: ${record.failure_reason ?? ""}`)
     }
+
+    if (manual) return this.awaitTransfer(refundId, "refund mode is manual: return the money by bank transfer, then mark it transferred")
 
     const body = {
       cip,
@@ -161,6 +168,10 @@ export class RefundExecutor {
         )
         return settled ? summary(settled) : { status: "verifying", amount: wire.text, referenceId: null, traceId: null }
       }
+      if (this.options.manualRefundFallback && last instanceof PagoEfectivoError && last.code === REFUND_CODES.REFUNDS_NOT_ENABLED) {
+        this.logger.warn(`pagoefectivo: refunds are not enabled for this merchant; refund ${refundId} on CIP ${cip} awaits a bank transfer`)
+        return this.awaitTransfer(refundId, "PagoEfectivo has not enabled refunds for this merchant (403, code 601): return the money by bank transfer, then mark it transferred")
+      }
       const failure = describeRefundFailure(e, cip)
       await this.settle(refundId, {
         status: "failed",
@@ -178,8 +189,24 @@ export class RefundExecutor {
     }
   }
 
-  /** The CIP's paid amount, currency and payment date, from the payment's data or PagoEfectivo. */
-  private async paidCip(cip: string, d: Record<string, any>): Promise<{ amount: string; currency: Currency; datePayment: Date }> {
+  /** Records a refund that staff will make by bank transfer (no PagoEfectivo call). */
+  private async awaitTransfer(refundId: string, note: string): Promise<RefundSummary> {
+    const settled = await this.ledger().settle(refundId, { status: "awaiting_transfer", failure_reason: note })
+    if (!settled || settled.status !== "awaiting_transfer") {
+      throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, `PagoEfectivo: could not record refund ${refundId} as awaiting a bank transfer; nothing was refunded`)
+    }
+    return summary(settled)
+  }
+
+  /**
+   * The CIP's paid amount, currency and payment date, from the payment's data or PagoEfectivo.
+   * `windowApplies`: PagoEfectivo's refund window (not for a bank transfer).
+   */
+  private async paidCip(
+    cip: string,
+    d: Record<string, any>,
+    { windowApplies }: { windowApplies: boolean }
+  ): Promise<{ amount: string; currency: Currency; datePayment: Date }> {
     let state = d.cipStatus as string | undefined
     let datePayment = d.datePayment as string | null | undefined
     let amount = d.amount as string | undefined
@@ -214,7 +241,7 @@ export class RefundExecutor {
     }
     const paidAt = parseDate(datePayment)
     const windowDays = this.options.refundWindowDays
-    if (Date.now() - paidAt.getTime() > windowDays * DAY_MS) {
+    if (windowApplies && Date.now() - paidAt.getTime() > windowDays * DAY_MS) {
       throw new MedusaError(
         MedusaError.Types.NOT_ALLOWED,
         `PagoEfectivo: the refund window of ${windowDays} days after payment has passed for CIP ${cip} (paid ${paidAt.toISOString().slice(0, 10)}); nothing was refunded. Return the money by bank transfer.`

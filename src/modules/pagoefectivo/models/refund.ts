@@ -1,6 +1,6 @@
 import { model } from "@medusajs/framework/utils"
 
-export const REFUND_RECORD_STATUSES = ["requested", "pending", "verifying", "completed", "rejected", "failed"] as const
+export const REFUND_RECORD_STATUSES = ["requested", "pending", "verifying", "awaiting_transfer", "completed", "rejected", "failed"] as const
 export type RefundRecordStatus = (typeof REFUND_RECORD_STATUSES)[number]
 
 /**
@@ -11,7 +11,9 @@ export type RefundRecordStatus = (typeof REFUND_RECORD_STATUSES)[number]
  * the process dies mid-call. See README.md, "How refunds flow".
  *
  * status: requested → pending | completed | rejected | failed | verifying; pending and verifying
- * are settled later by the notification or the reconciliation.
+ * are settled later by the notification or the reconciliation. In manual refund mode (or the
+ * fallback on PagoEfectivo's 403 "refunds not enabled"), no call is made: requested →
+ * awaiting_transfer, and staff settle it completed (with the bank's reference) or failed.
  */
 const PagoEfectivoRefund = model
   .define({ name: "PagoEfectivoRefund", tableName: "pagoefectivo_refund" }, {
@@ -49,6 +51,9 @@ const PagoEfectivoRefund = model
     reversal_note: model.text().nullable(),
     /** A later answer that contradicted a final one: recorded and logged, never applied. */
     anomaly: model.text().nullable(),
+    /** Manual refunds: the bank transfer's reference, and who settled it (admin user id). */
+    bank_reference: model.text().nullable(),
+    settled_by: model.text().nullable(),
   })
   .indexes([
     { on: ["refund_id"], unique: true },
@@ -56,6 +61,7 @@ const PagoEfectivoRefund = model
     { on: ["cip"] },
     { on: ["payment_id"] },
     { on: ["order_id"] },
+    { on: ["requested_at"] },
   ])
 
 export default PagoEfectivoRefund

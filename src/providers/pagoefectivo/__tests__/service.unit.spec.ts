@@ -16,7 +16,21 @@ describe("validateOptions", () => {
   it("accepts valid options and fills the defaults", () => {
     expect(() => PagoEfectivoProviderService.validateOptions(valid)).not.toThrow()
     const o = resolveOptions(valid)
-    expect(o).toMatchObject({ serviceId: 1234, refundWindowDays: 180, requestTimeoutMs: 10000, baseUrl: "http://localhost:1/v1" })
+    expect(o).toMatchObject({
+      serviceId: 1234,
+      refundWindowDays: 180,
+      requestTimeoutMs: 10000,
+      baseUrl: "http://localhost:1/v1",
+      refundMode: "api",
+      manualRefundFallback: false,
+      autoRefundOnReturn: false,
+    })
+    // environment variables arrive as strings
+    expect(resolveOptions({ ...valid, refundMode: "manual", manualRefundFallback: "true", autoRefundOnReturn: "1" })).toMatchObject({
+      refundMode: "manual",
+      manualRefundFallback: true,
+      autoRefundOnReturn: true,
+    })
     expect(resolveOptions({ ...valid, baseUrl: undefined, environment: "production" }).baseUrl).toBe(
       "https://services.pagoefectivo.pe/v1"
     )
@@ -35,6 +49,8 @@ describe("validateOptions", () => {
     [{ refundWindowDays: -1 }, /option `refundWindowDays`/],
     [{ requestTimeoutMs: "soon" }, /option `requestTimeoutMs`/],
     [{ cipExpiryHours: 0 }, /option `cipExpiryHours` must be above 0/],
+    [{ refundMode: "bank" }, /option `refundMode` must be "api" or "manual"/],
+    [{ autoRefundOnReturn: "yes please" }, /option `autoRefundOnReturn` must be true or false/],
   ])("refuses %j and names the option", (patch, message) => {
     expect(() => PagoEfectivoProviderService.validateOptions({ ...valid, ...patch })).toThrow(message)
   })

@@ -1,0 +1,51 @@
+import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
+import { MedusaError } from "@medusajs/framework/utils"
+import { z } from "zod"
+import { PAGOEFECTIVO_MODULE } from "../../../../modules/pagoefectivo"
+import type PagoEfectivoModuleService from "../../../../modules/pagoefectivo/service"
+import { type RefundResultInput, applyRefundResultWorkflow } from "../../../../workflows/refund-result"
+import { ID_PATTERN, type RefundView, parseOr400, refundView } from "../orders/view"
+
+const Params = z.object({ refund_id: z.string().regex(ID_PATTERN, "must be a refund id") })
+
+export type AdminPagoEfectivoManualSettleResponse = {
+  /** applied: the refund was settled now; duplicate: it already was, the same way. */
+  outcome: "applied" | "duplicate"
+  /** A failed transfer: Medusa's refund was undone (the amount is owed to the shopper again). */
+  undone: boolean
+  refund: RefundView
+}
+
+/**
+ * Staff settling a refund that awaits a bank transfer (manual refund mode): completed with the
+ * bank's reference, or failed, which undoes Medusa's refund exactly as PagoEfectivo's rejection
+ * does (applyRefundResultWorkflow, source "manual"). 404 for an unknown refund; 409 for one that
+ * is not awaiting a transfer or was already settled the other way. Repeating the same call is a
+ * no-op answering `duplicate`.
+ */
+export async function settleManualRefund(
+  req: AuthenticatedMedusaRequest,
+  res: MedusaResponse<AdminPagoEfectivoManualSettleResponse>,
+  input: Pick<RefundResultInput, "status" | "reason" | "bank_reference">
+) {
+  const { refund_id } = parseOr400(Params, req.params, "path")
+  const pe = req.scope.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
+  const record = await pe.ledger().get(refund_id)
+  if (!record) throw new MedusaError(MedusaError.Types.NOT_FOUND, `PagoEfectivo refund with id "${refund_id}" was not found`)
+  const settledByStaff = record.bank_reference !== null || record.failure_code === "transfer_failed"
+  const mark = input.status === "completed" ? "transferred" : "failed"
+  if (record.status !== "awaiting_transfer" && !settledByStaff) {
+    throw new MedusaError(
+      MedusaError.Types.CONFLICT,
+      `Refund ${refund_id} is ${record.status}, not awaiting a bank transfer: only a manual refund can be marked ${mark}`
+    )
+  }
+  if (settledByStaff && record.status !== input.status) {
+    throw new MedusaError(MedusaError.Types.CONFLICT, `Refund ${refund_id} was already marked ${record.status === "completed" ? "transferred" : "failed"}; it cannot be marked ${mark}`)
+  }
+  const { result } = await applyRefundResultWorkflow(req.scope).run({
+    input: { refund_id, source: "manual", settled_by: req.auth_context?.actor_id ?? null, ...input },
+  })
+  const after = (await pe.ledger().get(refund_id))!
+  res.json({ outcome: result.kind === "duplicate" ? "duplicate" : "applied", undone: result.undone, refund: refundView(after) })
+}

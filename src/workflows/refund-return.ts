@@ -1,0 +1,96 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys, MathBN, Modules } from "@medusajs/framework/utils"
+import { PAGOEFECTIVO_EVENTS } from "../lib/pagoefectivo/events"
+import { PROVIDER_ID_PREFIX } from "./process-notification"
+import { type RefundOnceResult, loadPayments, refundOnce } from "./refund-once"
+
+export type ReturnRefundResult =
+  | RefundOnceResult
+  /** The order was not paid with PagoEfectivo (left alone), or the return is not received. */
+  | { status: "ignored"; message: string }
+
+/**
+ * Refunds a received return through PagoEfectivo, exactly once (key `return:<return id>`; see
+ * refundOnce), through Medusa's refund workflow as the admin's Refund button does.
+ *
+ * The amount is what Medusa says the return is worth: the return's own refund amount when one was
+ * set, else what the order owes the shopper once the return is received (its summary's pending
+ * difference: the returned items at the price paid, with their discounts and taxes, less the
+ * return shipping Medusa charges), and never more than that balance or what the payment has left.
+ *
+ * The outcome is kept on the request row (against the return and the order) and in the return's
+ * metadata (`pagoefectivo_refund`); a failure is logged and emitted as
+ * `pagoefectivo.return_refund.failed`, and `retry` (staff) runs it again.
+ */
+export async function refundReturn(container: MedusaContainer, returnId: string, { retry = false, createdBy = null as string | null } = {}): Promise<ReturnRefundResult> {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const { data: returns } = await query.graph({
+    entity: "return",
+    fields: ["id", "status", "order_id", "refund_amount", "metadata"],
+    filters: { id: returnId },
+  })
+  const ret = returns[0] as { id: string; status: string; order_id: string; refund_amount: unknown; metadata: Record<string, unknown> | null } | undefined
+  if (!ret) return { status: "ignored", message: `unknown return ${returnId}` }
+  if (ret.status !== "received" && ret.status !== "partially_received") {
+    return { status: "ignored", message: `return ${returnId} is ${ret.status}, not received` }
+  }
+
+  const { data: orders } = await query.graph({
+    entity: "order",
+    fields: ["id", "currency_code", "summary.*", "payment_collections.payments.id", "payment_collections.payments.provider_id"],
+    filters: { id: ret.order_id },
+  })
+  const order = orders[0] as any
+  const paymentIds: string[] = (order?.payment_collections ?? [])
+    .flatMap((pc: any) => pc?.payments ?? [])
+    .filter((p: any) => String(p.provider_id).startsWith(PROVIDER_ID_PREFIX))
+    .map((p: any) => p.id)
+  if (!paymentIds.length) return { status: "ignored", message: `order ${ret.order_id} was not paid with PagoEfectivo` }
+
+  const payments = await loadPayments(container, paymentIds)
+  const payment = payments.find((p) => MathBN.gt(MathBN.convert(p.refundable), 0)) ?? payments[0]
+  const owed = MathBN.max(MathBN.mult(MathBN.convert(order.summary?.pending_difference ?? 0), -1), 0)
+  const worth = ret.refund_amount !== null && ret.refund_amount !== undefined ? MathBN.convert(ret.refund_amount as any) : owed
+  // Cents, rounded down: the refund never exceeds what is owed.
+  const amount = MathBN.min(worth, owed, MathBN.convert(payment.refundable)).decimalPlaces(2, 1).toFixed(2)
+
+  const result = await refundOnce(container, {
+    key: `return:${ret.id}`,
+    source: "return",
+    return_id: ret.id,
+    order_id: ret.order_id,
+    payment_id: payment.id,
+    amount,
+    reason: `Devolución ${ret.id}`,
+    created_by: createdBy,
+    retryErrors: retry,
+  })
+  if (!result.duplicate) await noteOnReturn(container, ret, result)
+  if (!result.duplicate && result.status === "error") {
+    container.resolve(ContainerRegistrationKeys.LOGGER).error(
+      `pagoefectivo: the automatic refund of return ${ret.id} (order ${ret.order_id}) failed, nothing was refunded: ${result.message}. Retry: POST /admin/pagoefectivo/returns/${ret.id}/refund`
+    )
+    await container.resolve(Modules.EVENT_BUS).emit({
+      name: PAGOEFECTIVO_EVENTS.RETURN_REFUND_FAILED,
+      data: { return_id: ret.id, order_id: ret.order_id, payment_id: payment.id, amount, currency_code: result.currency_code, message: result.message },
+    })
+  }
+  return result
+}
+
+/** Keeps the outcome in the return's metadata too, where Medusa's admin and API show it. */
+async function noteOnReturn(container: MedusaContainer, ret: { id: string; metadata: Record<string, unknown> | null }, r: RefundOnceResult) {
+  try {
+    await (container.resolve(Modules.ORDER) as any).updateReturns([
+      {
+        id: ret.id,
+        metadata: {
+          ...(ret.metadata ?? {}),
+          pagoefectivo_refund: { status: r.status, refund_id: r.refund_id, amount: r.amount, currency_code: r.currency_code, message: r.message, at: new Date().toISOString() },
+        },
+      },
+    ])
+  } catch (e) {
+    container.resolve(ContainerRegistrationKeys.LOGGER).warn(`pagoefectivo: could not note the refund on return ${ret.id}: ${(e as Error).message}`)
+  }
+}
