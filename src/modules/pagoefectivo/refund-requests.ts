@@ -122,6 +122,23 @@ export class RefundRequests {
     return new Set(rows.map((r: { refund_id: string }) => r.refund_id))
   }
 
+  /**
+   * Opens a batch under its key, or finds it: answers the items' hash it was first opened with
+   * (a resubmission with other items must be refused).
+   */
+  async openBatch(batchKey: string, itemsHash: string, itemCount: number, createdBy: string | null): Promise<{ created: boolean; items_hash: string }> {
+    const { rows } = await this.db.raw(
+      `INSERT INTO pagoefectivo_refund_batch (id, batch_key, items_hash, item_count, created_by)
+       VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (batch_key) WHERE deleted_at IS NULL DO NOTHING
+       RETURNING items_hash`,
+      [generateEntityId(undefined, "perbatch"), batchKey, itemsHash, itemCount, createdBy]
+    )
+    if (rows.length) return { created: true, items_hash: rows[0].items_hash }
+    const existing = await this.db.raw(`SELECT items_hash FROM pagoefectivo_refund_batch WHERE batch_key = ? AND deleted_at IS NULL`, [batchKey])
+    return { created: false, items_hash: existing.rows[0].items_hash }
+  }
+
   async listByBatch(batchKey: string): Promise<RefundRequestRow[]> {
     const { rows } = await this.db.raw(`SELECT * FROM ${TABLE} WHERE batch_key = ? AND deleted_at IS NULL ORDER BY line`, [batchKey])
     return rows

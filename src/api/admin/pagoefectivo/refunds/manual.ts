@@ -34,14 +34,13 @@ export async function settleManualRefund(
   if (!record) throw new MedusaError(MedusaError.Types.NOT_FOUND, `PagoEfectivo refund with id "${refund_id}" was not found`)
   const settledByStaff = record.bank_reference !== null || record.failure_code === "transfer_failed"
   const mark = input.status === "completed" ? "transferred" : "failed"
+  // 409s are answered here: Medusa's error handler replaces a CONFLICT's message with its own
+  const conflict = (message: string) => void res.status(409).json({ type: "conflict", message } as any)
   if (record.status !== "awaiting_transfer" && !settledByStaff) {
-    throw new MedusaError(
-      MedusaError.Types.CONFLICT,
-      `Refund ${refund_id} is ${record.status}, not awaiting a bank transfer: only a manual refund can be marked ${mark}`
-    )
+    return conflict(`Refund ${refund_id} is ${record.status}, not awaiting a bank transfer: only a manual refund can be marked ${mark}`)
   }
   if (settledByStaff && record.status !== input.status) {
-    throw new MedusaError(MedusaError.Types.CONFLICT, `Refund ${refund_id} was already marked ${record.status === "completed" ? "transferred" : "failed"}; it cannot be marked ${mark}`)
+    return conflict(`Refund ${refund_id} was already marked ${record.status === "completed" ? "transferred" : "failed"}; it cannot be marked ${mark}`)
   }
   const { result } = await applyRefundResultWorkflow(req.scope).run({
     input: { refund_id, source: "manual", settled_by: req.auth_context?.actor_id ?? null, ...input },

@@ -1,0 +1,257 @@
+import fs from "node:fs"
+import os from "node:os"
+import path from "node:path"
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { parseCsv } from "../../src/lib/csv"
+import refundBatchFromCsv from "../../src/scripts/refund-batch"
+import { useSandbox } from "../helpers/sandbox"
+import { useStore } from "../helpers/store"
+
+const sandbox = useSandbox()
+
+medusaIntegrationTestRunner({
+  testSuite: ({ api, getContainer }) => {
+    const shop = useStore(api, getContainer, sandbox)
+    const batch = (body: unknown) =>
+      api
+        .post(`/admin/pagoefectivo/refunds/batch`, body, { headers: shop.admin })
+        .then((r: any) => ({ status: r.status as number, body: r.data }))
+        .catch((e: any) => ({ status: e.response?.status as number, body: e.response?.data }))
+    const counted = async (orderId: string) => (await shop.orderOf(orderId)).payment_collections[0].payments[0].refunds as any[]
+
+    beforeEach(async () => {
+      // PagoEfectivo settles at once: the refund answer carries "completed"
+      await sandbox.config({ refunds: { autoSettle: "complete", notifyBeforeResponse: true } })
+    })
+
+    describe("POST /admin/pagoefectivo/refunds/batch", () => {
+      it("runs a mixed batch: per line ok or error with the reason; resubmitting refunds nothing twice and retries only the errors", async () => {
+        const a = await shop.paidOrder()
+        const b = await shop.paidOrder()
+        await sandbox.config({ merchantBalance: 100 })
+        const items = [
+          { payment_id: a.paymentId, amount: 50, reason: "talla equivocada" },
+          { payment_id: a.paymentId, amount: "500.00" },
+          { payment_id: b.paymentId }, // all of it: PEN 199.90, above the merchant's balance
+          { payment_id: a.paymentId, amount: 20.5, currency_code: "pen" },
+        ]
+        const first = await batch({ batch_key: "lote-2026-11-26-a", items })
+        expect(first.status).toBe(200)
+        expect(first.body.counts).toEqual({ ok: 2, pending: 0, error: 2, skipped: 0, running: 0 })
+        const [l1, l2, l3, l4] = first.body.items
+        expect(l1).toMatchObject({ line: 1, payment_id: a.paymentId, status: "ok", amount: "50.00", currency_code: "PEN", duplicate: false })
+        expect(l2).toMatchObject({ line: 2, status: "error", refund_id: null })
+        expect(l2.message).toMatch(/PEN 500.00 is above what is still refundable on payment .*: PEN 149.90/)
+        expect(l3).toMatchObject({ line: 3, payment_id: b.paymentId, status: "error", amount: "199.90" })
+        expect(l3.message).toMatch(/balance cannot cover this refund/)
+        expect(l4).toMatchObject({ line: 4, status: "ok", amount: "20.50" })
+
+        const state = await sandbox.state()
+        expect(state.refunds.map((r: any) => r.amount).sort()).toEqual([20.5, 50])
+        expect((await counted(a.orderId)).map((r) => r.id).sort()).toEqual([l1.refund_id, l4.refund_id].sort())
+        expect(await counted(b.orderId)).toHaveLength(0)
+        const [record] = await shop.pe().listPagoEfectivoRefunds({ refund_id: l1.refund_id })
+        expect(record).toMatchObject({ status: "completed", reason: "talla equivocada" })
+
+        // the same batch again, once PagoEfectivo's balance allows it: only line 3 runs
+        await sandbox.config({ merchantBalance: null })
+        const again = await batch({ batch_key: "lote-2026-11-26-a", items })
+        expect(again.status).toBe(200)
+        expect(again.body.items[0]).toMatchObject({ status: "ok", refund_id: l1.refund_id, duplicate: true })
+        expect(again.body.items[1]).toMatchObject({ status: "error", duplicate: false })
+        expect(again.body.items[2]).toMatchObject({ status: "ok", amount: "199.90", duplicate: false })
+        expect(again.body.items[3]).toMatchObject({ status: "ok", refund_id: l4.refund_id, duplicate: true })
+        expect((await sandbox.state()).refunds).toHaveLength(3)
+        expect(await counted(a.orderId)).toHaveLength(2)
+        expect((await shop.orderOf(b.orderId)).payment_status).toBe("refunded")
+
+        // the same key with other items is refused
+        const other = await batch({ batch_key: "lote-2026-11-26-a", items: items.slice(0, 1) })
+        expect(other.status).toBe(409)
+        expect(other.body.message).toMatch(/already submitted with other items/)
+        expect((await sandbox.state()).refunds).toHaveLength(3)
+      })
+
+      it("refuses a bad batch as a whole, listing every bad line, and refunds nothing", async () => {
+        const a = await shop.paidOrder()
+        const other = await shop.systemPaidOrder()
+        const bad = await batch({
+          batch_key: "lote-malo-0001",
+          items: [
+            { payment_id: a.paymentId, amount: 10 },
+            { payment_id: a.paymentId, amount: 10.005 },
+            { payment_id: "pay_NOPE0000000000000000000000" },
+            { payment_id: other.paymentId, amount: 5 },
+            { payment_id: a.paymentId, amount: 5, currency_code: "USD" },
+            { payment_id: a.paymentId, amount: -3 },
+            { payment_id: "order_123", refund: true },
+          ],
+        })
+        expect(bad.status).toBe(400)
+        expect(bad.body.message).toMatch(/The batch is invalid and nothing was refunded/)
+        // shape problems first (lines 2, 6, 7); payment problems only once the shape is right
+        expect(bad.body.problems).toEqual([
+          { line: 2, field: "amount", message: "the amount 10.005 has more than 2 decimals" },
+          { line: 6, field: "amount", message: "the amount must be above 0, got -3" },
+          { line: 7, field: "payment_id", message: "must be a payment id (pay_…)" },
+          { line: 7, field: null, message: expect.stringMatching(/refund/) },
+        ])
+        const fixedShape = await batch({
+          batch_key: "lote-malo-0002",
+          items: [
+            { payment_id: a.paymentId, amount: 10 },
+            { payment_id: "pay_NOPE0000000000000000000000" },
+            { payment_id: other.paymentId, amount: 5 },
+            { payment_id: a.paymentId, amount: 5, currency_code: "USD" },
+          ],
+        })
+        expect(fixedShape.status).toBe(400)
+        expect(fixedShape.body.problems).toEqual([
+          { line: 2, field: "payment_id", message: "unknown payment pay_NOPE0000000000000000000000" },
+          { line: 3, field: "payment_id", message: expect.stringMatching(/was not made with PagoEfectivo \(pp_system_default\)/) },
+          { line: 4, field: "currency_code", message: `payment ${a.paymentId} is in PEN, not USD` },
+        ])
+        const tooMany = await batch({ batch_key: "lote-enorme-01", items: Array.from({ length: 501 }, () => ({ payment_id: a.paymentId, amount: 1 })) })
+        expect(tooMany.status).toBe(400)
+        expect(tooMany.body.problems).toEqual([{ line: null, field: "items", message: "must hold at most 500 refunds" }])
+        const noKey = await batch({ items: [{ payment_id: a.paymentId }] })
+        expect(noKey.body.problems[0]).toMatchObject({ field: "batch_key", message: expect.stringMatching(/is required/) })
+
+        expect((await sandbox.state()).refunds).toHaveLength(0)
+        expect(await counted(a.orderId)).toHaveLength(0)
+        const anon = await api.post(`/admin/pagoefectivo/refunds/batch`, { batch_key: "x", items: [] }).catch((e: any) => e.response)
+        expect(anon.status).toBe(401)
+      })
+
+      it("backs off when PagoEfectivo answers 429 past what the client waits out, and refunds each line once", async () => {
+        const orders = [await shop.paidOrder(), await shop.paidOrder(), await shop.paidOrder()]
+        // 6 answers 429: the first line's call and its 3 retries, then 2 more after the pause
+        await sandbox.fault({ path: "/v1/refunds", method: "POST", status: 429, retryAfter: 0, times: 6 })
+        const res = await batch({ batch_key: "lote-429-0001", items: orders.map((o) => ({ payment_id: o.paymentId, amount: 30 })) })
+        expect(res.status).toBe(200)
+        expect(res.body.counts).toMatchObject({ ok: 3, error: 0 })
+        const state = await sandbox.state()
+        expect(state.refunds).toHaveLength(3)
+        expect(state.faults).toEqual([expect.objectContaining({ status: 429, hits: 6, remaining: 0 })]) // all six 429s were answered
+        for (const o of orders) expect(await counted(o.orderId)).toHaveLength(1)
+        // the attempts refused with 429 are recorded as failed and not counted
+        const records = await shop.pe().listPagoEfectivoRefunds({})
+        expect(records.filter((r: any) => r.status === "completed")).toHaveLength(3)
+        for (const r of records.filter((r: any) => r.status !== "completed")) expect(r).toMatchObject({ status: "failed", failure_code: "429" })
+      })
+    })
+
+    describe("the CSV script (npx medusa exec ./src/scripts/refund-batch.ts)", () => {
+      const run = async (text: string) => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pe-csv-")), "refunds.csv")
+        fs.writeFileSync(file, text)
+        const lines: string[] = []
+        const write = process.stdout.write
+        process.stdout.write = ((s: string) => (lines.push(...String(s).trimEnd().split("\n")), true)) as any
+        const exitCode = process.exitCode
+        try {
+          await refundBatchFromCsv({ container: getContainer(), args: [file] } as any)
+          return { lines, failed: process.exitCode === 1 }
+        } finally {
+          process.stdout.write = write
+          process.exitCode = exitCode
+        }
+      }
+
+      it("refunds order or payment id lines once, prints each, and refuses a file with a bad line", async () => {
+        const a = await shop.paidOrder()
+        const b = await shop.paidOrder()
+        const bad = await run(`payment_id,amount,reason\n${a.orderId},15,"cliente, arrepentido"\n${b.paymentId},12.345\n${b.paymentId},5,x,extra\n`)
+        expect(bad.failed).toBe(true)
+        expect(bad.lines[0]).toMatch(/2 problem\(s\); nothing was refunded/)
+        expect(bad.lines.slice(1)).toEqual([
+          "  line 3 (amount): the amount 12.345 has more than 2 decimals",
+          '  line 4: expected "payment or order id, amount, reason", got 4 fields',
+        ])
+        expect((await sandbox.state()).refunds).toHaveLength(0)
+
+        const good = `payment_id,amount,reason\n${a.orderId},15,"cliente, arrepentido"\n${b.paymentId},12.35\n`
+        const first = await run(good)
+        expect(first.failed).toBe(false)
+        expect(first.lines).toEqual(
+          expect.arrayContaining([
+            expect.stringMatching(new RegExp(`^\\[\\d/2\\] line 2 ${a.paymentId}: ok PEN 15.00 refund ref_`)),
+            expect.stringMatching(new RegExp(`^\\[\\d/2\\] line 3 ${b.paymentId}: ok PEN 12.35 refund ref_`)),
+            "done: 2 ok, 0 pending, 0 error, 0 skipped, 0 running",
+          ])
+        )
+        const again = await run(good)
+        expect(again.lines.filter((l) => l.includes("(already done)"))).toHaveLength(2)
+        expect((await sandbox.state()).refunds.map((r: any) => r.amount).sort()).toEqual([12.35, 15])
+        const [record] = await shop.pe().listPagoEfectivoRefunds({ order_id: a.orderId })
+        expect(record.reason).toBe("cliente, arrepentido")
+      })
+    })
+
+    describe("GET /admin/pagoefectivo/refunds/export", () => {
+      it("streams the refunds of a date range as CSV and JSON, matching the refunds made", async () => {
+        const a = await shop.paidOrder()
+        const b = await shop.paidOrder()
+        await sandbox.config({ refunds: { autoSettle: "none", notifyBeforeResponse: false } })
+        expect((await shop.refund(a.paymentId, 40)).status).toBe(200)
+        expect((await shop.refund(b.paymentId, 199.9)).status).toBe(200)
+        await sandbox.config({ refundsEnabled: false })
+        expect((await shop.refund(a.paymentId, 10)).status).toBe(400) // refused: recorded as failed
+        const records = (await shop.pe().listPagoEfectivoRefunds({}, { order: { requested_at: "ASC" } })) as any[]
+        expect(records).toHaveLength(3)
+
+        const from = new Date(Date.now() - 3600_000).toISOString()
+        const to = new Date(Date.now() + 60_000).toISOString()
+        const csv = await fetch(`${shop.baseUrl}/admin/pagoefectivo/refunds/export?from=${from}&to=${to}`, { headers: shop.admin })
+        expect(csv.status).toBe(200)
+        expect(csv.headers.get("content-type")).toMatch(/^text\/csv/)
+        expect(csv.headers.get("content-disposition")).toMatch(/attachment; filename="pagoefectivo-refunds-/)
+        const lines = (await csv.text()).trimEnd().split("\r\n")
+        expect(lines[0]).toBe("order_id,cip,refund_id,reference_id,amount,currency_code,status,requested_at,settled_at,reason,failure_reason")
+        expect(lines).toHaveLength(1 + records.length)
+        records.forEach((r, i) => {
+          const [fields] = parseCsv(lines[i + 1])
+          expect(fields.fields).toEqual([
+            r.order_id,
+            r.cip,
+            r.refund_id,
+            r.reference_id ?? "",
+            Number(r.amount).toFixed(2),
+            "PEN",
+            r.status,
+            new Date(r.requested_at).toISOString(),
+            r.settled_at ? new Date(r.settled_at).toISOString() : "",
+            r.reason ?? "",
+            r.status === "failed" ? expect.stringMatching(/PagoEfectivo has not enabled refunds/) : "",
+          ])
+        })
+        expect(records.map((r) => [r.order_id, Number(r.amount), r.status])).toEqual([
+          [a.orderId, 40, "pending"],
+          [b.orderId, 199.9, "pending"],
+          [a.orderId, 10, "failed"],
+        ])
+
+        const json = await fetch(`${shop.baseUrl}/admin/pagoefectivo/refunds/export?from=${from}&to=${to}&format=json`, { headers: shop.admin }).then((r) => r.json())
+        expect(json).toEqual(
+          records.map((r) => expect.objectContaining({ order_id: r.order_id, cip: r.cip, refund_id: r.refund_id, amount: Number(r.amount).toFixed(2), currency_code: "PEN", status: r.status }))
+        )
+        expect(json[0]).toMatchObject({ status: "pending", reference_id: expect.stringMatching(/^RF/), amount: "40.00" })
+
+        // outside the range: nothing
+        const empty = await fetch(`${shop.baseUrl}/admin/pagoefectivo/refunds/export?from=2020-01-01&to=2020-02-01&format=json`, { headers: shop.admin }).then((r) => r.json())
+        expect(empty).toEqual([])
+      })
+
+      it.each([
+        ["from=2026-11-01", /Invalid query.to: is required/],
+        ["from=yesterday&to=2026-12-01", /Invalid query.from: must be an ISO date/],
+        ["from=2026-12-01&to=2026-11-01", /Invalid query.to: must be after from/],
+        ["from=2026-11-01&to=2026-12-01&format=xlsx", /Invalid query.format: must be "csv" or "json"/],
+      ])("answers 400 for %s", async (qs, message) => {
+        const res = await fetch(`${shop.baseUrl}/admin/pagoefectivo/refunds/export?${qs}`, { headers: shop.admin })
+        expect(res.status).toBe(400)
+        expect((await res.json()).message).toMatch(message)
+      })
+    })
+  },
+})

@@ -1,0 +1,112 @@
+import { createHash } from "node:crypto"
+import { readFileSync } from "node:fs"
+import type { ExecArgs, MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { parseCsv } from "../lib/csv"
+import { PROVIDER_ID_PREFIX } from "../workflows/process-notification"
+import { type BatchItem, type BatchProblem, MAX_BATCH_ITEMS, batchItemSchema, checkPayments, runRefundBatch } from "../workflows/refund-batch"
+
+/**
+ * `npx medusa exec ./src/scripts/refund-batch.ts <file.csv> [batch key]`
+ *
+ * Refunds the lines of a CSV file through PagoEfectivo, as POST /admin/pagoefectivo/refunds/batch
+ * does: `payment or order id, amount, reason` per line (amount empty = all still refundable;
+ * an optional header line `payment_id,amount,reason` is skipped). Every line is checked before
+ * anything runs: with any bad line, each is printed with its problem and nothing is refunded.
+ * Then it prints one line per refund as it ends, and a summary. The batch key defaults to a hash
+ * of the file, so running the same file again refunds nothing twice (lines that ended in error
+ * are tried again). Exit code 1 when a line is bad or ended in error.
+ */
+export default async function refundBatchFromCsv({ container, args }: ExecArgs) {
+  const out = (s: string) => process.stdout.write(s + "\n")
+  const [file, key] = args ?? []
+  if (!file) throw new Error("usage: npx medusa exec ./src/scripts/refund-batch.ts <file.csv> [batch key]")
+  const text = readFileSync(file, "utf8")
+  const batchKey = key ?? `csv-${createHash("sha256").update(text).digest("hex").slice(0, 24)}`
+
+  const { items, lines, problems } = await readLines(container, text)
+  if (problems.length) {
+    out(`${file}: ${problems.length} problem(s); nothing was refunded:`)
+    for (const p of problems) out(`  line ${p.line ?? "-"}${p.field ? ` (${p.field})` : ""}: ${p.message}`)
+    process.exitCode = 1
+    return { problems }
+  }
+
+  out(`${file}: ${items.length} refund(s), batch key ${batchKey}`)
+  const result = await runRefundBatch(container, {
+    batch_key: batchKey,
+    items,
+    onItem: (r, done, total) =>
+      out(
+        `[${done}/${total}] line ${lines[r.line - 1]} ${r.payment_id}: ${r.status}${r.amount ? ` ${r.currency_code ?? ""} ${r.amount}` : ""}` +
+          `${r.refund_id ? ` refund ${r.refund_id}` : ""}${r.duplicate ? " (already done)" : ""}${r.message ? ` — ${r.message}` : ""}`
+      ),
+  })
+  out(`done: ${Object.entries(result.counts).map(([k, v]) => `${v} ${k}`).join(", ")}`)
+  if (result.counts.error) process.exitCode = 1
+  return result
+}
+
+/**
+ * The CSV's lines as batch items (an order id becomes its PagoEfectivo payment), with every
+ * problem found, by the file's line number.
+ */
+export async function readLines(container: MedusaContainer, text: string): Promise<{ items: BatchItem[]; lines: number[]; problems: BatchProblem[] }> {
+  let rows
+  try {
+    rows = parseCsv(text)
+  } catch (e) {
+    return { items: [], lines: [], problems: [{ line: null, field: null, message: (e as Error).message }] }
+  }
+  if (rows.length && /^(payment|order|payment_id|id)/i.test(rows[0].fields[0].trim()) && !/^(pay|order)_/.test(rows[0].fields[0].trim())) rows = rows.slice(1)
+  const problems: BatchProblem[] = []
+  if (!rows.length) problems.push({ line: null, field: null, message: "the file has no refunds" })
+  if (rows.length > MAX_BATCH_ITEMS) problems.push({ line: null, field: null, message: `the file has ${rows.length} refunds; at most ${MAX_BATCH_ITEMS} per batch` })
+  if (problems.length) return { items: [], lines: [], problems }
+
+  const orderIds = rows.map((r) => r.fields[0]?.trim()).filter((id) => id?.startsWith("order_"))
+  const paymentOf = await pagoEfectivoPaymentsOf(container, orderIds)
+  const items: BatchItem[] = []
+  const lines: number[] = []
+  for (const { line, fields } of rows) {
+    if (fields.length < 1 || fields.length > 3) {
+      problems.push({ line, field: null, message: `expected "payment or order id, amount, reason", got ${fields.length} fields` })
+      continue
+    }
+    const [id, amount, reason] = fields.map((f) => f.trim())
+    let paymentId = id
+    if (id.startsWith("order_")) {
+      const found = paymentOf.get(id)
+      if (!found) {
+        problems.push({ line, field: "id", message: `order ${id} is unknown or was not paid with PagoEfectivo` })
+        continue
+      }
+      paymentId = found
+    }
+    const parsed = batchItemSchema.safeParse({ payment_id: paymentId, ...(amount ? { amount } : {}), ...(reason ? { reason } : {}) })
+    if (!parsed.success) {
+      for (const i of parsed.error.issues) problems.push({ line, field: i.path.join(".") || null, message: i.message })
+      continue
+    }
+    items.push(parsed.data)
+    lines.push(line)
+  }
+  if (!problems.length) problems.push(...(await checkPayments(container, items, lines)))
+  return { items, lines, problems }
+}
+
+/** order id → its PagoEfectivo payment id. */
+async function pagoEfectivoPaymentsOf(container: MedusaContainer, orderIds: string[]): Promise<Map<string, string>> {
+  if (!orderIds.length) return new Map()
+  const { data } = await container.resolve(ContainerRegistrationKeys.QUERY).graph({
+    entity: "order",
+    fields: ["id", "payment_collections.payments.id", "payment_collections.payments.provider_id"],
+    filters: { id: orderIds },
+  })
+  const map = new Map<string, string>()
+  for (const o of data as any[]) {
+    const p = (o.payment_collections ?? []).flatMap((pc: any) => pc?.payments ?? []).find((p: any) => String(p.provider_id).startsWith(PROVIDER_ID_PREFIX))
+    if (p) map.set(o.id, p.id)
+  }
+  return map
+}
