@@ -5,9 +5,11 @@
  * 1. Finds or starts PostgreSQL (scripts/lib/postgres.ts: DATABASE_URL, else localhost:5432,
  *    else an embedded server in .data/postgres; PAGOEFECTIVO_FORCE_EMBEDDED_PG=1 forces the
  *    embedded one).
- * 2. Runs jest twice: unit (TEST_TYPE=unit) and integration (TEST_TYPE=integration:http,
- *    --runInBand --forceExit), extra arguments passed to both.
- * 3. Prints `N passed, N failed` as its very last line, summed over both runs from jest's
+ * 2. Runs jest three times: unit (TEST_TYPE=unit), integration (TEST_TYPE=integration:http,
+ *    --runInBand --forceExit) and e2e (TEST_TYPE=e2e: integration-tests/e2e, the admin in headless
+ *    Chromium against a built Medusa; see integration-tests/e2e/admin-panel.spec.ts), extra
+ *    arguments passed to all three (`npm test -- integration-tests/e2e` runs the e2e alone).
+ * 3. Prints `N passed, N failed` as its very last line, summed over the runs from jest's
  *    --json output, and exits non-zero if anything failed or jest crashed.
  *
  * Medusa's test runner (@medusajs/test-utils 2.21.2) reads DB_HOST, DB_PORT, DB_USERNAME,
@@ -32,6 +34,13 @@ const log = (s) => process.stderr.write(`[test] ${s}\n`)
 const RUNS = [
   { name: "unit", testType: "unit", args: [] },
   { name: "integration", testType: "integration:http", args: ["--runInBand", "--forceExit"] },
+  {
+    // Its own match and timeout here (jest.config.js knows only unit and integration:http): one
+    // spec file that builds and starts the whole store, then drives the admin in Chromium.
+    name: "e2e",
+    testType: "e2e",
+    args: ["--runInBand", "--forceExit", "--testMatch=<rootDir>/integration-tests/e2e/**/*.spec.[jt]s", "--testTimeout=300000"],
+  },
 ]
 
 let pg = null

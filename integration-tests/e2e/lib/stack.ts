@@ -1,0 +1,215 @@
+/**
+ * The whole store for the browser specs, the way `npm run demo` runs it (scripts/demo.ts), built
+ * from the same helpers (scripts/lib): PostgreSQL, a database of its own created afresh,
+ * `medusa db:migrate`, the Peru store seed, an admin user, `medusa build` (backend + admin), the
+ * PagoEfectivo sandbox in this process and `medusa start` in .medusa/server on a free port.
+ *
+ * Logs go to integration-tests/e2e/artifacts/ (git-ignored) next to the screenshots.
+ */
+import fs from "fs"
+import net from "net"
+import path from "path"
+import { recreateDatabase } from "../../../scripts/lib/demo-db"
+import { type GroupChild, REPO_ROOT, runMedusa, spawnMedusa, tail } from "../../../scripts/lib/medusa-process"
+import { type PostgresConnection, ensurePostgres } from "../../../scripts/lib/postgres"
+import { SANDBOX_DEFAULTS, type SandboxHandle, startSandbox } from "../../../sandbox/server"
+
+export const ARTIFACTS = path.join(REPO_ROOT, "integration-tests", "e2e", "artifacts")
+export const E2E_DB = "medusa_pagoefectivo_e2e"
+export const ADMIN_EMAIL = "admin@tienda.pe"
+export const ADMIN_PASSWORD = "supersecret-e2e"
+const BUILD_DIR = path.join(REPO_ROOT, ".medusa", "server")
+
+export type Seeded = { regionId: string; variantId: string; publishableKey: string; [k: string]: string }
+
+export type Stack = {
+  medusaUrl: string
+  sandbox: SandboxHandle
+  seeded: Seeded
+  /** Admin bearer token (API checks beside the browser). */
+  token: string
+  timings: Record<string, number>
+  stop(): Promise<void>
+}
+
+const log = (s: string) => process.stderr.write(`[e2e] ${s}\n`)
+
+/** A port nothing listens on right now (the kernel's pick). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.unref()
+    srv.once("error", reject)
+    srv.listen(0, "0.0.0.0", () => {
+      const { port } = srv.address() as net.AddressInfo
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/** PostgreSQL as scripts/test.js found it (DB_* variables), else found or started here. */
+async function postgres(): Promise<PostgresConnection> {
+  const { DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD } = process.env
+  if (DB_HOST && DB_PORT && DB_USERNAME) {
+    const password = DB_PASSWORD ?? ""
+    const auth = password ? `${encodeURIComponent(DB_USERNAME)}:${encodeURIComponent(password)}` : encodeURIComponent(DB_USERNAME)
+    return {
+      host: DB_HOST,
+      port: Number(DB_PORT),
+      user: DB_USERNAME,
+      password,
+      url: `postgres://${auth}@${DB_HOST}:${DB_PORT}`,
+      source: "local",
+      stop: async () => undefined,
+    }
+  }
+  return ensurePostgres({ log: (s) => log(`postgres: ${s}`) })
+}
+
+async function timed<T>(timings: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = Date.now()
+  try {
+    return await fn()
+  } finally {
+    timings[name] = Date.now() - t0
+    log(`${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  }
+}
+
+/** `medusa <args>` from the repo root; a failure names its log and shows its tail. */
+async function medusa(args: string[], env: NodeJS.ProcessEnv, logName: string, accept?: (output: string) => boolean) {
+  const logFile = path.join(ARTIFACTS, logName)
+  const r = await runMedusa({ args, cwd: REPO_ROOT, env, logFile })
+  if (r.code !== 0 && !(accept && accept(r.output))) {
+    throw new Error(`medusa ${args.join(" ")} ${r.signal ? `was killed by ${r.signal}` : `exited with code ${r.code}`}; ${path.relative(REPO_ROOT, logFile)}:\n${tail(logFile, 40)}`)
+  }
+  return r
+}
+
+/**
+ * `medusa build`, accepted as the demo accepts it: it exits 1 on TypeScript errors although it
+ * emitted the backend and the admin; those errors are printed and the build used (a real
+ * breakage shows when the app starts).
+ */
+async function build(env: NodeJS.ProcessEnv) {
+  const marker = path.join(BUILD_DIR, "public", "admin", "index.html")
+  const config = path.join(BUILD_DIR, "medusa-config.js")
+  await medusa(["build"], env, "medusa-build.log", (output) => {
+    const typeErrors = [...new Set(output.split("\n").filter((l) => /error TS\d+/.test(l)).map((l) => l.trim()))]
+    const emitted =
+      /Backend build completed with errors/.test(output) &&
+      /Frontend build completed successfully/.test(output) &&
+      fs.existsSync(marker) &&
+      fs.existsSync(config)
+    if (emitted && typeErrors.length) {
+      log(`medusa build reported ${typeErrors.length} TypeScript error(s) but emitted the build; using it:`)
+      for (const l of typeErrors.slice(0, 5)) log(`  ${l}`)
+      return true
+    }
+    return false
+  })
+  if (!fs.existsSync(marker)) throw new Error(`medusa build left no admin at ${path.relative(REPO_ROOT, marker)}`)
+}
+
+export async function startStack(): Promise<Stack> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true })
+  const timings: Record<string, number> = {}
+  const running: { medusa: GroupChild | null; sandbox: SandboxHandle | null; pg: PostgresConnection | null; sandboxLog: fs.WriteStream | null } = {
+    medusa: null,
+    sandbox: null,
+    pg: null,
+    sandboxLog: null,
+  }
+  const stop = async () => {
+    await running.medusa?.stop(10_000)
+    await running.sandbox?.close().catch(() => undefined)
+    running.sandboxLog?.end()
+    await running.pg?.stop()
+    running.medusa = running.sandbox = running.pg = running.sandboxLog = null
+  }
+
+  try {
+    const pg = (running.pg = await postgres())
+    await recreateDatabase(pg, E2E_DB)
+    const [medusaPort, sandboxPort] = [await freePort(), await freePort()]
+    const medusaUrl = `http://localhost:${medusaPort}`
+
+    // The jest process runs with NODE_ENV=test; the setup commands run as the demo runs them.
+    const { NODE_ENV: _drop, ...base } = process.env
+    const env: NodeJS.ProcessEnv = {
+      ...base,
+      DATABASE_URL: `${pg.url}/${E2E_DB}`,
+      PAGOEFECTIVO_BASE_URL: `http://localhost:${sandboxPort}/v1`,
+      PAGOEFECTIVO_ACCESS_KEY: SANDBOX_DEFAULTS.accessKey,
+      PAGOEFECTIVO_SECRET_KEY: SANDBOX_DEFAULTS.secretKey,
+      PAGOEFECTIVO_SERVICE_ID: String(SANDBOX_DEFAULTS.serviceId),
+      ADMIN_CORS: medusaUrl,
+      AUTH_CORS: medusaUrl,
+      STORE_CORS: medusaUrl,
+      MEDUSA_DISABLE_TELEMETRY: "true",
+      LOG_LEVEL: "info",
+    }
+
+    // The build is CPU work and the rest mostly database work: run them side by side.
+    const seeded = await timed(timings, "build + migrate/seed/user", async () => {
+      const [, s] = await Promise.all([
+        timed(timings, "medusa build", () => build(env)),
+        (async () => {
+          await timed(timings, "migrations", () => medusa(["db:migrate"], env, "medusa-migrate.log"))
+          const s = await timed(timings, "seed", async () => {
+            const r = await medusa(["exec", "./src/scripts/seed-peru-store.ts"], env, "medusa-seed.log")
+            const m = r.output.match(/pagoefectivo seed: (\{.*\})/)
+            if (!m) throw new Error(`the seed printed no "pagoefectivo seed: {…}" line; see ${path.join(ARTIFACTS, "medusa-seed.log")}`)
+            return JSON.parse(m[1]) as Seeded
+          })
+          await timed(timings, "admin user", () => medusa(["user", "-e", ADMIN_EMAIL, "-p", ADMIN_PASSWORD], env, "medusa-user.log"))
+          return s
+        })(),
+      ])
+      return s
+    })
+
+    const sandboxLog = (running.sandboxLog = fs.createWriteStream(path.join(ARTIFACTS, "sandbox.log"), { flags: "w" }))
+    running.sandbox = await startSandbox({
+      port: sandboxPort,
+      notifyUrl: `${medusaUrl}/webhooks/pagoefectivo`,
+      // Refunds stay pending until the spec settles them through the control API.
+      config: { refunds: { autoSettle: "none" } },
+      log: (line) => sandboxLog.write(`${new Date().toISOString()} ${line}\n`),
+    })
+
+    await timed(timings, "medusa start", async () => {
+      // NODE_ENV neither development (the admin's dev server) nor production (a Secure session
+      // cookie that plain http://localhost never gets back): see scripts/demo.ts.
+      const m = (running.medusa = spawnMedusa({
+        args: ["start"],
+        cwd: BUILD_DIR,
+        env: { ...env, PORT: String(medusaPort), NODE_ENV: "e2e" },
+        logFile: path.join(ARTIFACTS, "medusa.log"),
+      }))
+      const deadline = Date.now() + 120_000
+      for (;;) {
+        if (!m.running) throw new Error(`medusa start exited before answering; medusa.log:\n${tail(m.logFile, 40)}`)
+        const ok = await fetch(`${medusaUrl}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)
+        if (ok) break
+        if (Date.now() > deadline) throw new Error(`${medusaUrl}/health did not answer within 120 s; medusa.log:\n${tail(m.logFile, 40)}`)
+        await new Promise((r) => setTimeout(r, 500))
+      }
+      const app = await fetch(`${medusaUrl}/app`)
+      if (app.status !== 200 || !/<html/i.test(await app.text())) throw new Error(`the admin is not served at ${medusaUrl}/app (${app.status})`)
+    })
+
+    const login = await fetch(`${medusaUrl}/auth/user/emailpass`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+    })
+    const { token } = (await login.json()) as { token?: string }
+    if (!login.ok || !token) throw new Error(`admin login answered ${login.status}`)
+
+    return { medusaUrl, sandbox: running.sandbox, seeded, token, timings, stop }
+  } catch (e) {
+    await stop().catch(() => undefined)
+    throw e
+  }
+}

@@ -1,0 +1,456 @@
+import { defineWidgetConfig } from "@medusajs/admin-sdk"
+import type { AdminOrder, DetailWidgetProps } from "@medusajs/framework/types"
+import { Button, Container, Drawer, Heading, Input, Label, StatusBadge, Table, Text, Textarea, toast } from "@medusajs/ui"
+import { type QueryKey, useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
+import { useEffect, useRef, useState } from "react"
+import { useTranslation } from "react-i18next"
+import { useLocation } from "react-router-dom"
+import { sdk } from "../lib/sdk"
+
+/**
+ * The PagoEfectivo panel on the order page (zone order.details.after): the order's CIP and what
+ * PagoEfectivo did with each refund staff made with Medusa's own Refund button, with the actions
+ * that apply to a refund (check it now; in manual mode, record the bank transfer or its failure).
+ * It reads GET /admin/pagoefectivo/orders/:id and renders nothing for an order paid another way.
+ *
+ * Keeping it current — refund results arrive in the background (PagoEfectivo's notification, the
+ * reconciliation job), and staff act in Medusa's refund drawer, outside this component:
+ * 1. Its query key sits under the dashboard's order keys (["orders", "detail", id, …]). Medusa's
+ *    refund mutation invalidates ["orders", "detail"] when a refund succeeds, so the panel
+ *    refetches together with the order, with no coupling to the drawer's internals.
+ * 2. The drawer is a child route (/orders/:id/refund); the panel stays mounted under it and
+ *    refetches whenever the location changes, so closing the drawer also refreshes it after a
+ *    refused refund (Medusa invalidates nothing then, but a failed record was written) or a cancel.
+ * 3. While any refund is requested, pending or verifying, it polls every 3 s, and it refetches when
+ *    the window regains focus; settled refunds cost no polling at all.
+ * 4. When a refund's status changes under it (say a rejection undid Medusa's refund), it
+ *    invalidates the dashboard's order queries, so the order's totals and payment section follow.
+ * 5. After its own actions it invalidates the order and itself.
+ */
+
+type CipView = {
+  code: string
+  status: string | null
+  amount: string | null
+  currency: string | null
+  expires_at: string | null
+  paid_at: string | null
+  voucher_url: string | null
+}
+
+type RefundView = {
+  refund_id: string
+  amount: number
+  currency_code: string
+  status: string
+  reference_id: string | null
+  trace_id: string | null
+  bank_reference?: string | null
+  requested_at: string | null
+  settled_at: string | null
+  failure_reason: string | null
+  reversed_at: string | null
+}
+
+type PanelData = {
+  order_id: string
+  pagoefectivo: boolean
+  refund_mode: "api" | "manual"
+  cip: CipView | null
+  refunds: RefundView[]
+}
+
+type CheckOutcome = "completed" | "failed" | "undone" | "open"
+
+const OPEN = ["requested", "pending", "verifying"]
+const POLL_MS = 3000
+
+const STATUS_COLOR: Record<string, "green" | "red" | "blue" | "orange" | "grey" | "purple"> = {
+  requested: "grey",
+  pending: "orange",
+  verifying: "orange",
+  awaiting_transfer: "purple",
+  completed: "green",
+  rejected: "red",
+  failed: "red",
+}
+
+const CIP_COLOR: Record<string, "green" | "red" | "orange" | "grey"> = {
+  pending: "orange",
+  paid: "green",
+  expired: "red",
+  deleted: "grey",
+}
+
+const orderKey = (orderId: string): QueryKey => ["orders", "detail", orderId]
+const panelKey = (orderId: string): QueryKey => ["orders", "detail", orderId, "pagoefectivo"]
+
+/**
+ * The language of the admin ("es", "en", "ptBR"…) as a locale Intl accepts; Spanish as written in
+ * Peru (S/ 40.00), where PagoEfectivo operates.
+ */
+function intlLocale(language: string | undefined): string | undefined {
+  const base = (language ?? "").slice(0, 2).toLowerCase()
+  if (!base) return undefined
+  if (base === "es") return "es-PE"
+  try {
+    return Intl.getCanonicalLocales(base)[0]
+  } catch {
+    return undefined
+  }
+}
+
+function formatMoney(amount: number | string | null, currency: string | null, locale?: string): string {
+  if (amount === null || amount === undefined || amount === "") return "—"
+  const n = Number(amount)
+  if (!Number.isFinite(n)) return String(amount)
+  try {
+    return new Intl.NumberFormat(locale, { style: "currency", currency: (currency || "PEN").toUpperCase() }).format(n)
+  } catch {
+    return `${currency ?? ""} ${n.toFixed(2)}`.trim()
+  }
+}
+
+function formatDate(value: string | null, locale?: string): string {
+  if (!value) return "—"
+  const d = new Date(value)
+  if (Number.isNaN(d.getTime())) return value
+  return new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "short" }).format(d)
+}
+
+/** The error message of a failed js-sdk call (its FetchError carries the route's `message`). */
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
+
+const PagoEfectivoOrderWidget = ({ data: order }: DetailWidgetProps<AdminOrder>) => {
+  const { t, i18n } = useTranslation()
+  const locale = intlLocale(i18n.language)
+  const queryClient = useQueryClient()
+  const location = useLocation()
+  const orderId = order.id
+
+  const { data, isLoading, isError, error, refetch } = useQuery({
+    queryKey: panelKey(orderId),
+    queryFn: () => sdk.client.fetch<PanelData>(`/admin/pagoefectivo/orders/${orderId}`),
+    refetchInterval: (query) => (query.state.data?.refunds.some((r) => OPEN.includes(r.status)) ? POLL_MS : false),
+    refetchOnWindowFocus: true,
+    staleTime: 0,
+  })
+
+  // (2) The refund drawer is a child route: refetch whenever the location changes under us.
+  const firstPath = useRef(location.pathname)
+  useEffect(() => {
+    if (location.pathname === firstPath.current) return
+    firstPath.current = location.pathname
+    refetch()
+  }, [location.pathname, refetch])
+
+  // (4) A refund changed status: the order's own sections (totals, payments) are stale too.
+  const lastStatuses = useRef<string | null>(null)
+  useEffect(() => {
+    if (!data) return
+    const statuses = data.refunds.map((r) => `${r.refund_id}:${r.status}:${r.reversed_at ? "x" : ""}`).join(",")
+    const before = lastStatuses.current
+    lastStatuses.current = statuses
+    if (before !== null && before !== statuses) {
+      queryClient.invalidateQueries({
+        queryKey: orderKey(orderId),
+        predicate: (q) => q.queryKey[3] !== "pagoefectivo",
+      })
+    }
+  }, [data, orderId, queryClient])
+
+  // (5) After an action: the order (Medusa's refund may have been undone) and the panel.
+  const refreshAll = () => queryClient.invalidateQueries({ queryKey: orderKey(orderId) })
+
+  const check = useMutation({
+    mutationFn: (refundId: string) =>
+      sdk.client.fetch<{ outcome: CheckOutcome; refund: RefundView }>(`/admin/pagoefectivo/refunds/${refundId}/check`, {
+        method: "POST",
+        body: {},
+      }),
+    onSuccess: ({ outcome }) => {
+      const message = t(`pagoefectivo.toasts.${outcome}`)
+      if (outcome === "completed") toast.success(message)
+      else if (outcome === "open") toast.info(message)
+      else toast.warning(message)
+    },
+    onError: (e) => toast.error(t("pagoefectivo.toasts.error", { message: messageOf(e) })),
+    onSettled: refreshAll,
+  })
+
+  const [dialog, setDialog] = useState<{ kind: "complete" | "fail"; refund: RefundView } | null>(null)
+
+  if (isLoading) return null
+  if (isError) {
+    return (
+      <Container className="px-6 py-4" data-testid="pagoefectivo-panel">
+        <Heading level="h2">{t("pagoefectivo.title")}</Heading>
+        <Text size="small" className="text-ui-fg-error mt-2">
+          {t("pagoefectivo.loadError", { message: messageOf(error) })}
+        </Text>
+      </Container>
+    )
+  }
+  if (!data?.pagoefectivo) return null
+
+  const { cip, refunds, refund_mode } = data
+  const cipStatus = cip?.status ?? "unknown"
+
+  return (
+    <Container className="divide-y p-0" data-testid="pagoefectivo-panel">
+      <div className="flex items-center justify-between px-6 py-4">
+        <Heading level="h2">{t("pagoefectivo.title")}</Heading>
+        {cip && (
+          <StatusBadge color={CIP_COLOR[cipStatus] ?? "grey"} data-testid="pagoefectivo-cip-status">
+            {t(`pagoefectivo.cipStatus.${cipStatus}`, { defaultValue: cipStatus })}
+          </StatusBadge>
+        )}
+      </div>
+
+      {cip ? (
+        <div className="text-ui-fg-subtle grid grid-cols-2 gap-x-4 gap-y-2 px-6 py-4" data-testid="pagoefectivo-cip">
+          <Field label={t("pagoefectivo.cip.code")} value={cip.code} testId="pagoefectivo-cip-code" />
+          <Field label={t("pagoefectivo.cip.amount")} value={formatMoney(cip.amount, cip.currency, locale)} testId="pagoefectivo-cip-amount" />
+          <Field label={t("pagoefectivo.cip.expiresAt")} value={formatDate(cip.expires_at, locale)} />
+          <Field label={t("pagoefectivo.cip.paidAt")} value={formatDate(cip.paid_at, locale)} />
+          {cip.voucher_url && (
+            <div className="col-span-2">
+              <a
+                href={cip.voucher_url}
+                target="_blank"
+                rel="noopener noreferrer"
+                className="txt-compact-small text-ui-fg-interactive hover:text-ui-fg-interactive-hover"
+                data-testid="pagoefectivo-voucher-link"
+              >
+                {t("pagoefectivo.cip.voucher")} ↗
+              </a>
+            </div>
+          )}
+        </div>
+      ) : (
+        <Text size="small" className="text-ui-fg-subtle px-6 py-4">
+          {t("pagoefectivo.cip.none")}
+        </Text>
+      )}
+
+      <div className="px-6 py-4">
+        <div className="mb-2 flex items-center justify-between">
+          <Heading level="h3">{t("pagoefectivo.refunds.title")}</Heading>
+        </div>
+        {refund_mode === "manual" && (
+          <Text size="small" className="text-ui-fg-subtle mb-2">
+            {t("pagoefectivo.manualMode")}
+          </Text>
+        )}
+        {refunds.length === 0 ? (
+          <Text size="small" className="text-ui-fg-subtle" data-testid="pagoefectivo-no-refunds">
+            {t("pagoefectivo.refunds.empty")}
+          </Text>
+        ) : (
+          <div className="overflow-x-auto">
+            <Table data-testid="pagoefectivo-refunds">
+              <Table.Header>
+                <Table.Row>
+                  <Table.HeaderCell>{t("pagoefectivo.refunds.amount")}</Table.HeaderCell>
+                  <Table.HeaderCell>{t("pagoefectivo.refunds.status")}</Table.HeaderCell>
+                  <Table.HeaderCell>
+                    {t("pagoefectivo.refunds.referenceId")} / {t("pagoefectivo.refunds.traceId")}
+                  </Table.HeaderCell>
+                  <Table.HeaderCell>
+                    {t("pagoefectivo.refunds.requestedAt")} / {t("pagoefectivo.refunds.settledAt")}
+                  </Table.HeaderCell>
+                  <Table.HeaderCell>{t("pagoefectivo.refunds.reason")}</Table.HeaderCell>
+                  <Table.HeaderCell>{t("pagoefectivo.refunds.actions")}</Table.HeaderCell>
+                </Table.Row>
+              </Table.Header>
+              <Table.Body>
+                {refunds.map((r) => (
+                  <Table.Row key={r.refund_id} data-testid="pagoefectivo-refund" data-refund-id={r.refund_id} data-status={r.status}>
+                    <Table.Cell className="whitespace-nowrap" data-testid="pagoefectivo-refund-amount">
+                      {formatMoney(r.amount, r.currency_code, locale)}
+                    </Table.Cell>
+                    <Table.Cell>
+                      <div className="flex flex-col items-start gap-y-1">
+                        <StatusBadge color={STATUS_COLOR[r.status] ?? "grey"} className="text-nowrap" data-testid="pagoefectivo-refund-status">
+                          {t(`pagoefectivo.status.${r.status}`, { defaultValue: r.status })}
+                        </StatusBadge>
+                        {r.reversed_at && (
+                          <Text size="xsmall" className="text-ui-fg-muted" data-testid="pagoefectivo-refund-not-counted">
+                            {t("pagoefectivo.refunds.notCounted")}
+                          </Text>
+                        )}
+                      </div>
+                    </Table.Cell>
+                    <Table.Cell>
+                      <div className="flex flex-col py-1">
+                        <Text size="small" leading="compact" className="font-mono" data-testid="pagoefectivo-refund-reference">
+                          {r.reference_id ?? "—"}
+                        </Text>
+                        {/* trace ids are UUIDs: cut visually, whole in the DOM and on hover */}
+                        <Text
+                          size="xsmall"
+                          leading="compact"
+                          className="text-ui-fg-muted max-w-[120px] truncate font-mono"
+                          title={r.trace_id ?? undefined}
+                          data-testid="pagoefectivo-refund-trace"
+                        >
+                          {r.trace_id ?? "—"}
+                        </Text>
+                        {r.bank_reference && (
+                          <Text size="xsmall" leading="compact" className="text-ui-fg-muted">
+                            {t("pagoefectivo.refunds.bankReference", { reference: r.bank_reference })}
+                          </Text>
+                        )}
+                      </div>
+                    </Table.Cell>
+                    <Table.Cell>
+                      <div className="flex flex-col whitespace-nowrap py-1">
+                        <Text size="small" leading="compact">
+                          {formatDate(r.requested_at, locale)}
+                        </Text>
+                        <Text size="small" leading="compact" className="text-ui-fg-muted" data-testid="pagoefectivo-refund-settled">
+                          {formatDate(r.settled_at, locale)}
+                        </Text>
+                      </div>
+                    </Table.Cell>
+                    <Table.Cell className="max-w-[160px] whitespace-normal" data-testid="pagoefectivo-refund-reason">
+                      {r.failure_reason ?? "—"}
+                    </Table.Cell>
+                    <Table.Cell>
+                      <div className="flex flex-col items-start gap-y-1">
+                        {(r.status === "pending" || r.status === "verifying" || r.status === "requested") && (
+                          <Button
+                            size="small"
+                            variant="secondary"
+                            className="text-nowrap"
+                            isLoading={check.isPending && check.variables === r.refund_id}
+                            disabled={check.isPending}
+                            onClick={() => check.mutate(r.refund_id)}
+                          >
+                            {t("pagoefectivo.actions.check")}
+                          </Button>
+                        )}
+                        {r.status === "awaiting_transfer" && (
+                          <>
+                            <Button size="small" variant="secondary" className="text-nowrap" onClick={() => setDialog({ kind: "complete", refund: r })}>
+                              {t("pagoefectivo.actions.markTransferred")}
+                            </Button>
+                            <Button size="small" variant="danger" className="text-nowrap" onClick={() => setDialog({ kind: "fail", refund: r })}>
+                              {t("pagoefectivo.actions.markFailed")}
+                            </Button>
+                          </>
+                        )}
+                      </div>
+                    </Table.Cell>
+                  </Table.Row>
+                ))}
+              </Table.Body>
+            </Table>
+          </div>
+        )}
+      </div>
+
+      {dialog && (
+        <ManualSettleDrawer
+          kind={dialog.kind}
+          refund={dialog.refund}
+          amountText={formatMoney(dialog.refund.amount, dialog.refund.currency_code, locale)}
+          onClose={() => setDialog(null)}
+          onDone={refreshAll}
+        />
+      )}
+    </Container>
+  )
+}
+
+const Field = ({ label, value, testId }: { label: string; value: string; testId?: string }) => (
+  <div className="flex flex-col">
+    <Text size="small" leading="compact" className="text-ui-fg-muted">
+      {label}
+    </Text>
+    <Text size="small" leading="compact" weight="plus" className="text-ui-fg-base" data-testid={testId}>
+      {value}
+    </Text>
+  </div>
+)
+
+/**
+ * Manual mode: "Mark as transferred" (with the bank transfer's reference) or "Mark as failed" (with
+ * a reason), through POST /admin/pagoefectivo/refunds/:id/complete and …/fail.
+ */
+const ManualSettleDrawer = ({
+  kind,
+  refund,
+  amountText,
+  onClose,
+  onDone,
+}: {
+  kind: "complete" | "fail"
+  refund: RefundView
+  amountText: string
+  onClose: () => void
+  onDone: () => void
+}) => {
+  const { t } = useTranslation()
+  const [value, setValue] = useState("")
+  const settle = useMutation({
+    mutationFn: () =>
+      sdk.client.fetch(`/admin/pagoefectivo/refunds/${refund.refund_id}/${kind}`, {
+        method: "POST",
+        body: kind === "complete" ? { bank_reference: value.trim() } : { reason: value.trim() },
+      }),
+    onSuccess: () => {
+      toast.success(t(kind === "complete" ? "pagoefectivo.toasts.transferred" : "pagoefectivo.toasts.markedFailed"))
+      onClose()
+    },
+    onError: (e) => toast.error(t("pagoefectivo.toasts.error", { message: messageOf(e) })),
+    onSettled: onDone,
+  })
+  const fieldId = `pagoefectivo-${kind}-${refund.refund_id}`
+  return (
+    <Drawer open onOpenChange={(open) => !open && onClose()}>
+      <Drawer.Content>
+        <Drawer.Header>
+          <Drawer.Title>{t(kind === "complete" ? "pagoefectivo.dialogs.transferredTitle" : "pagoefectivo.dialogs.failedTitle")}</Drawer.Title>
+        </Drawer.Header>
+        <Drawer.Body className="flex flex-col gap-y-4">
+          <Text size="small">
+            {t(kind === "complete" ? "pagoefectivo.dialogs.transferredDescription" : "pagoefectivo.dialogs.failedDescription", {
+              amount: amountText,
+            })}
+          </Text>
+          <div className="flex flex-col gap-y-2">
+            <Label htmlFor={fieldId}>{t(kind === "complete" ? "pagoefectivo.dialogs.bankReference" : "pagoefectivo.dialogs.reason")}</Label>
+            {kind === "complete" ? (
+              <Input id={fieldId} value={value} onChange={(e) => setValue(e.target.value)} autoFocus />
+            ) : (
+              <Textarea id={fieldId} value={value} onChange={(e) => setValue(e.target.value)} autoFocus />
+            )}
+          </div>
+        </Drawer.Body>
+        <Drawer.Footer>
+          <Drawer.Close asChild>
+            <Button size="small" variant="secondary">
+              {t("pagoefectivo.actions.cancel")}
+            </Button>
+          </Drawer.Close>
+          <Button
+            size="small"
+            variant={kind === "complete" ? "primary" : "danger"}
+            disabled={!value.trim()}
+            isLoading={settle.isPending}
+            onClick={() => settle.mutate()}
+          >
+            {t("pagoefectivo.actions.save")}
+          </Button>
+        </Drawer.Footer>
+      </Drawer.Content>
+    </Drawer>
+  )
+}
+
+export const config = defineWidgetConfig({
+  zone: "order.details.after",
+})
+
+export default PagoEfectivoOrderWidget

@@ -1,0 +1,91 @@
+import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
+import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
+import { z } from "zod"
+import { PAGOEFECTIVO_MODULE } from "../../../../../modules/pagoefectivo"
+import type PagoEfectivoModuleService from "../../../../../modules/pagoefectivo/service"
+import { PROVIDER_ID_PREFIX } from "../../../../../workflows/process-notification"
+import { ID_PATTERN, type CipView, type RefundView, cipView, parseOr400, refundView } from "../view"
+
+const Params = z.object({ id: z.string().regex(ID_PATTERN, "must be an order id") })
+/** The panel takes no query parameters; anything else is refused rather than ignored. */
+const Query = z.object({}).strict()
+
+export type AdminPagoEfectivoOrderResponse = {
+  order_id: string
+  /** Whether the order was paid (or is to be paid) with PagoEfectivo. */
+  pagoefectivo: boolean
+  refund_mode: "api" | "manual"
+  cip: CipView | null
+  refunds: RefundView[]
+}
+
+type OrderRow = {
+  id: string
+  payment_collections?: {
+    id: string
+    payments?: { id: string; provider_id: string; data: Record<string, any> | null; captured_at: string | Date | null; created_at: string | Date }[]
+    payment_sessions?: { id: string; provider_id: string; data: Record<string, any> | null; status: string; created_at: string | Date }[]
+  }[]
+}
+
+const isPagoEfectivo = (providerId: string | undefined) => !!providerId && providerId.startsWith(PROVIDER_ID_PREFIX)
+const time = (d: string | Date | null | undefined) => (d ? new Date(d).getTime() : 0)
+
+/**
+ * GET /admin/pagoefectivo/orders/:id — the PagoEfectivo side of an order, for the order page's
+ * panel: its CIP (from the PagoEfectivo payment, else the payment session of an order not paid
+ * yet) and every refund record of the order, oldest first. Admin-authenticated like every
+ * /admin route; 404 for an unknown order; `pagoefectivo: false` for an order paid another way.
+ */
+export const GET = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfectivoOrderResponse>) => {
+  const { id } = parseOr400(Params, req.params, "path")
+  parseOr400(Query, req.query ?? {}, "query")
+
+  const query = req.scope.resolve(ContainerRegistrationKeys.QUERY)
+  const { data } = await query.graph({
+    entity: "order",
+    fields: [
+      "id",
+      "payment_collections.id",
+      "payment_collections.payments.id",
+      "payment_collections.payments.provider_id",
+      "payment_collections.payments.data",
+      "payment_collections.payments.captured_at",
+      "payment_collections.payments.created_at",
+      "payment_collections.payment_sessions.id",
+      "payment_collections.payment_sessions.provider_id",
+      "payment_collections.payment_sessions.data",
+      "payment_collections.payment_sessions.status",
+      "payment_collections.payment_sessions.created_at",
+    ],
+    filters: { id },
+  })
+  const order = (data as OrderRow[])[0]
+  if (!order) throw new MedusaError(MedusaError.Types.NOT_FOUND, `Order with id "${id}" was not found`)
+
+  const collections = order.payment_collections ?? []
+  const payments = collections.flatMap((pc) => pc.payments ?? []).filter((p) => isPagoEfectivo(p.provider_id))
+  const sessions = collections.flatMap((pc) => pc.payment_sessions ?? []).filter((s) => isPagoEfectivo(s.provider_id))
+
+  // The CIP: the captured PagoEfectivo payment's, else the latest payment's, else the latest
+  // session's (an order placed while its CIP is unpaid has a session and no payment yet).
+  const byNewest = <T extends { created_at: string | Date }>(xs: T[]) => [...xs].sort((a, b) => time(b.created_at) - time(a.created_at))
+  const payment = byNewest(payments).find((p) => p.captured_at) ?? byNewest(payments)[0]
+  const source = payment?.data ?? byNewest(sessions).find((s) => s.data?.cip)?.data ?? null
+
+  const pe = req.scope.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
+  const paymentIds = payments.map((p) => p.id)
+  const records = await pe.listPagoEfectivoRefunds(
+    (paymentIds.length ? { $or: [{ order_id: id }, { payment_id: paymentIds }] } : { order_id: id }) as any,
+    { order: { requested_at: "ASC" } }
+  )
+
+  const refundMode = ((pe.options as { refundMode?: "api" | "manual" }).refundMode ?? "api") as "api" | "manual"
+  res.json({
+    order_id: order.id,
+    pagoefectivo: payments.length > 0 || sessions.length > 0 || records.length > 0,
+    refund_mode: refundMode,
+    cip: cipView(source),
+    refunds: (records as Record<string, any>[]).map(refundView),
+  })
+}
