@@ -1,5 +1,6 @@
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
-import { Modules } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
+import { reconcilePagoEfectivo } from "../../src/workflows/reconcile"
 import { refundReturn } from "../../src/workflows/refund-return"
 import { eventually, useSandbox } from "../helpers/sandbox"
 import { useStore } from "../helpers/store"
@@ -88,6 +89,23 @@ medusaIntegrationTestRunner({
 
         expect((await sandbox.state()).refunds).toHaveLength(1)
         expect((await shop.orderOf(orderId)).payment_status).toBe("partially_refunded")
+      })
+
+      it("resumes a return refund whose process died: the reconciliation adopts the refund it had made, or makes it once", async () => {
+        const { orderId } = await shop.paidOrder()
+        const returnId = await shop.returnReceived(orderId, { withShipping: false })
+        const made = await settledRequest(returnId)
+        const db = getContainer().resolve(ContainerRegistrationKeys.PG_CONNECTION)
+        // as if the process died after PagoEfectivo refunded, before the outcome was written
+        await db.raw(
+          `UPDATE pagoefectivo_refund_request SET status = 'running', refund_id = NULL, amount = NULL, updated_at = now() - interval '10 minutes', started_at = now() - interval '10 minutes' WHERE return_id = ?`,
+          [returnId]
+        )
+        const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
+        expect(summary.returns.resumed).toBe(1)
+        expect(await requestOf(returnId)).toMatchObject({ status: "pending", refund_id: made.refund_id, tries: 2, message: expect.stringMatching(/interrupted run/) })
+        expect((await sandbox.state()).refunds).toHaveLength(1)
+        expect((await shop.orderOf(orderId)).payment_collections[0].payments[0].refunds).toHaveLength(1)
       })
 
       it("leaves orders paid another way alone", async () => {

@@ -7,7 +7,9 @@ import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type { RefundRecord } from "../modules/pagoefectivo/ledger"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
 import { PROVIDER_ID_PREFIX, applyNotification } from "./process-notification"
+import { STALE_AFTER_SECONDS } from "./refund-once"
 import { applyRefundResultWorkflow } from "./refund-result"
+import { refundReturn } from "./refund-return"
 
 export type ReconcileOptions = {
   /** Only look at records and sessions untouched for this long. Default: the plugin option (10). */
@@ -22,6 +24,8 @@ export type ReconcileSummary = {
   refunds: { checked: number; completed: number; failed: number; stillOpen: number; undone: number; errors: number }
   cips: { checked: number; paid: number; expired: number; errors: number }
   notifications: { retried: number }
+  /** Automatic return refunds whose run died, run again (refundOnce adopts what it had made). */
+  returns: { resumed: number }
   skipped?: string
   durationMs: number
 }
@@ -35,7 +39,8 @@ const LOCK_KEY = "pagoefectivo:reconcile"
  *    applyRefundResultWorkflow — 404 for a refund PagoEfectivo never received means it never
  *    happened, and Medusa's refund is undone;
  * 2. notifications stored but not applied (received, failed, deferred): processed again;
- * 3. CIPs of sessions still waiting for payment: /cips/search in batches of 100; a paid or expired
+ * 3. automatic refunds of returns whose run died mid-way: run again (never twice: refundOnce);
+ * 4. CIPs of sessions still waiting for payment: /cips/search in batches of 100; a paid or expired
  *    one goes through the same path as its notification (stored once under the same key).
  * Pages of `pageSize` keep memory flat whatever the backlog; at most `concurrency` calls are in
  * flight; a 429 the client could not wait out ends the run (the next run resumes). A lock keeps
@@ -52,6 +57,7 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
     refunds: { checked: 0, completed: 0, failed: 0, stillOpen: 0, undone: 0, errors: 0 },
     cips: { checked: 0, paid: 0, expired: 0, errors: 0 },
     notifications: { retried: 0 },
+    returns: { resumed: 0 },
     durationMs: 0,
   }
 
@@ -103,7 +109,19 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
       }
     }
 
-    // 3. CIPs whose notification may have been lost
+    // 3. automatic return refunds interrupted mid-run
+    if (!stop.reason) {
+      for (const request of await pe.refundRequests().listStaleReturns(STALE_AFTER_SECONDS, 100)) {
+        try {
+          await refundReturn(container, request.return_id!)
+          summary.returns.resumed++
+        } catch (e) {
+          logger.warn(`pagoefectivo reconcile: return ${request.return_id}: ${(e as Error).message}`)
+        }
+      }
+    }
+
+    // 4. CIPs whose notification may have been lost
     let afterSession: string | null = null
     while (!stop.reason) {
       const sessions = await waitingSessions(container, afterSession, pageSize, olderThan)
@@ -155,7 +173,7 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
   const c = summary.cips
   logger.info(
     `pagoefectivo reconcile: refunds checked=${r.checked} completed=${r.completed} failed=${r.failed} undone=${r.undone} open=${r.stillOpen} errors=${r.errors}; ` +
-      `cips checked=${c.checked} paid=${c.paid} expired=${c.expired} errors=${c.errors}; notifications retried=${summary.notifications.retried}; ` +
+      `cips checked=${c.checked} paid=${c.paid} expired=${c.expired} errors=${c.errors}; notifications retried=${summary.notifications.retried}; returns resumed=${summary.returns.resumed}; ` +
       `${summary.durationMs} ms${stop.reason ? `; stopped early: ${stop.reason}` : ""}`
   )
   return summary

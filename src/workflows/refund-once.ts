@@ -41,7 +41,7 @@ export type RefundOnceResult = {
 }
 
 /** A run quiet for this long is taken for dead (a refund call with all its retries takes < 1 min). */
-const STALE_AFTER_SECONDS = 300
+export const STALE_AFTER_SECONDS = 300
 
 /**
  * One refund under a key, at most once, through the same workflow as the admin's Refund button
@@ -74,7 +74,8 @@ export async function refundOnce(container: MedusaContainer, input: RefundOnceIn
 
   try {
     if (previous === "running") {
-      const adopted = await findMade(pe, input.payment_id, row.started_at!, amount ?? null)
+      // the amount the dead run asked for (this run's may differ: a return's balance after it)
+      const adopted = await findMade(pe, row.payment_id ?? input.payment_id, row.started_at!, row.requested_amount)
       if (adopted) return done({ ...outcomeOf(adopted), message: "found the refund an interrupted run had made" })
     }
 

@@ -139,6 +139,16 @@ export class RefundRequests {
     return { created: false, items_hash: existing.rows[0].items_hash }
   }
 
+  /** Return refunds whose run went quiet for `staleAfterSeconds` (their process died mid-run). */
+  async listStaleReturns(staleAfterSeconds: number, limit: number): Promise<RefundRequestRow[]> {
+    const { rows } = await this.db.raw(
+      `SELECT * FROM ${TABLE} WHERE source = 'return' AND status = 'running' AND deleted_at IS NULL
+         AND updated_at < now() - make_interval(secs => ?) ORDER BY updated_at LIMIT ?`,
+      [staleAfterSeconds, limit]
+    )
+    return rows
+  }
+
   async listByBatch(batchKey: string): Promise<RefundRequestRow[]> {
     const { rows } = await this.db.raw(`SELECT * FROM ${TABLE} WHERE batch_key = ? AND deleted_at IS NULL ORDER BY line`, [batchKey])
     return rows
