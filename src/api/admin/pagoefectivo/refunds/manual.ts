@@ -17,6 +17,19 @@ export type AdminPagoEfectivoManualSettleResponse = {
 }
 
 /**
+ * The route handler of one staff outcome: its body is `{ [field]: text }` (required, trimmed, at
+ * most `max` characters), e.g. `{ bank_reference }` for completed, `{ reason }` for failed.
+ */
+export function manualSettleRoute(status: "completed" | "failed", field: "bank_reference" | "reason", what: string, max: number) {
+  const text = z.string({ error: `is required: ${what}` }).trim().min(1, `is required: ${what}`).max(max, `must be at most ${max} characters`)
+  const Body = z.object({ [field]: text }).strict()
+  return async (req: AuthenticatedMedusaRequest, res: MedusaResponse<AdminPagoEfectivoManualSettleResponse>) => {
+    const body = parseOr400(Body, req.body ?? {}, "body") as Record<string, string>
+    await settleManualRefund(req, res, { status, [field]: body[field] })
+  }
+}
+
+/**
  * Staff settling a refund that awaits a bank transfer (manual refund mode): completed with the
  * bank's reference, or failed, which undoes Medusa's refund exactly as PagoEfectivo's rejection
  * does (applyRefundResultWorkflow, source "manual"). 404 for an unknown refund; 409 for one that
