@@ -89,10 +89,10 @@ describeE2e("admin order page: PagoEfectivo panel (headless Chromium)", () => {
     const { order } = await adminApi(`/admin/orders/${orderId}?fields=id,payment_status,summary.*,payment_collections.refunded_amount`)
     return { refunded: Number(order.summary.refunded_total), paymentStatus: order.payment_status as string }
   }
-  /** The id of the refund PagoEfectivo received last (Medusa's Refund id). */
-  const lastGatewayRefundId = async () => {
-    const state: any = await sandboxCall("GET", "/__sandbox/state")
-    return state.refunds[state.refunds.length - 1].refundId as string
+  /** The order's latest refund record (its refund_id is Medusa's Refund id), from the panel's route. */
+  const lastRecord = async () => {
+    const { refunds } = await adminApi(`/admin/pagoefectivo/orders/${orderId}`)
+    return (refunds[refunds.length - 1] ?? null) as { refund_id: string; status: string } | null
   }
 
   const panel = () => page.getByTestId("pagoefectivo-panel")
@@ -102,7 +102,7 @@ describeE2e("admin order page: PagoEfectivo panel (headless Chromium)", () => {
 
   /** Medusa's own Refund button (the payment's action menu → Refund), an amount, Save. */
   const refundThroughMedusa = async (amount: string) => {
-    const before = await lastGatewayRefundId().catch(() => null)
+    const before = await lastRecord()
     const section = paymentsSection()
     await section.locator("button[aria-haspopup='menu']").first().click()
     await page.getByRole("menuitem", { name: "Refund" }).click()
@@ -113,10 +113,11 @@ describeE2e("admin order page: PagoEfectivo panel (headless Chromium)", () => {
     await input.fill(amount)
     await screenshot(`refund-drawer-${amount}`)
     await drawer.getByRole("button", { name: "Save" }).click()
-    await page.getByText(/Refund of amount .* successful/).waitFor({ timeout: UI_TIMEOUT })
+    // Medusa's own toast for this amount (an earlier refund's may still be on screen)
+    await page.getByText(new RegExp(`Refund of amount \\D*${amount}\\.00 successful`)).first().waitFor({ timeout: UI_TIMEOUT })
     await drawer.waitFor({ state: "detached", timeout: UI_TIMEOUT })
-    const refundId = await lastGatewayRefundId()
-    expect(refundId).not.toBe(before)
+    const refundId = (await lastRecord())!.refund_id
+    expect(refundId).not.toBe(before?.refund_id)
     return refundId
   }
 
@@ -124,7 +125,9 @@ describeE2e("admin order page: PagoEfectivo panel (headless Chromium)", () => {
     if (!haveChromium) {
       throw new Error(`${CHROMIUM} is missing and CI is set: .ci/run should have installed Debian's chromium (apt-get install -y chromium)`)
     }
-    stack = await startStack()
+    // PagoEfectivo's "refunds not enabled" (403, 601) then leaves a refund awaiting a bank
+    // transfer by staff, as manual refund mode does: the panel's manual actions are tested so.
+    stack = await startStack({ env: { PAGOEFECTIVO_MANUAL_REFUND_FALLBACK: "true" } })
 
     // A shopper buys through the store API and pays the CIP at the sandbox.
     const store = { baseUrl: stack.medusaUrl, publishableKey: stack.seeded.publishableKey }
@@ -264,6 +267,52 @@ describeE2e("admin order page: PagoEfectivo panel (headless Chromium)", () => {
     })
   })
 
+  it("a refund awaiting a bank transfer is marked transferred, another marked failed (manual refunds)", async () => {
+    await step("manual", async () => {
+      await sandboxCall("PUT", "/__sandbox/config", { refundsEnabled: false })
+      try {
+        // 1. transferred
+        const first = await refundThroughMedusa("20")
+        const row = refundRow(first)
+        await row.waitFor()
+        await expect(badgeOf(row).textContent()).resolves.toBe("Awaiting transfer")
+        await expect(row.getByRole("button", { name: "Check status now" }).count()).resolves.toBe(0)
+        expect((await orderTotals()).refunded).toBe(60)
+        await screenshot("awaiting-transfer")
+
+        await row.getByRole("button", { name: "Mark as transferred" }).click()
+        const drawer = page.getByRole("dialog")
+        await drawer.getByRole("heading", { name: "Mark the refund as transferred" }).waitFor()
+        await drawer.getByLabel("Bank transfer reference").fill("BCP-000123")
+        await screenshot("mark-transferred")
+        await drawer.getByRole("button", { name: "Save" }).click()
+        await page.getByText("Refund marked as transferred.").waitFor()
+        await row.locator(`[data-testid="pagoefectivo-refund-status"]:text-is("Completed")`).waitFor()
+        await row.getByText("Bank reference: BCP-000123").waitFor()
+        expect((await orderTotals()).refunded).toBe(60)
+
+        // 2. failed: Medusa stops counting it
+        const second = await refundThroughMedusa("15")
+        const row2 = refundRow(second)
+        await row2.locator(`[data-testid="pagoefectivo-refund-status"]:text-is("Awaiting transfer")`).waitFor()
+        expect((await orderTotals()).refunded).toBe(75)
+        await row2.getByRole("button", { name: "Mark as failed" }).click()
+        const drawer2 = page.getByRole("dialog")
+        await drawer2.getByRole("heading", { name: "Mark the refund as failed" }).waitFor()
+        await drawer2.getByLabel("Reason").fill("cuenta de destino inválida")
+        await drawer2.getByRole("button", { name: "Save" }).click()
+        await page.getByText("Refund marked as failed.").waitFor()
+        await row2.locator(`[data-testid="pagoefectivo-refund-status"]:text-is("Failed")`).waitFor()
+        await expect(row2.getByTestId("pagoefectivo-refund-reason").textContent()).resolves.toBe("cuenta de destino inválida")
+        await row2.getByTestId("pagoefectivo-refund-not-counted").waitFor()
+        expect((await orderTotals()).refunded).toBe(60)
+        await screenshot("manual-settled")
+      } finally {
+        await sandboxCall("PUT", "/__sandbox/config", { refundsEnabled: true })
+      }
+    })
+  })
+
   it("follows the admin's language: Spanish labels after switching to español", async () => {
     await step("spanish", async () => {
       // what Profile → Language stores (i18next's `lng` cookie and localStorage key)
@@ -273,9 +322,10 @@ describeE2e("admin order page: PagoEfectivo panel (headless Chromium)", () => {
       await panel().waitFor()
       await panel().getByRole("heading", { name: "Reembolsos" }).waitFor()
       const badges = await panel().getByTestId("pagoefectivo-refund-status").allTextContents()
-      expect(badges).toEqual(["Completado", "Rechazado", "Rechazado"])
+      expect(badges).toEqual(["Completado", "Rechazado", "Rechazado", "Completado", "Fallido"])
       await expect(panel().getByTestId("pagoefectivo-cip-status").textContent()).resolves.toBe("Pagado")
-      await expect(panel().getByText("Medusa ya no lo cuenta").count()).resolves.toBe(2)
+      await expect(panel().getByText("Medusa ya no lo cuenta").count()).resolves.toBe(3)
+      await panel().getByText("Referencia bancaria: BCP-000123").waitFor()
       await screenshot("spanish")
     })
   })

@@ -111,7 +111,8 @@ async function build(env: NodeJS.ProcessEnv) {
   if (!fs.existsSync(marker)) throw new Error(`medusa build left no admin at ${path.relative(REPO_ROOT, marker)}`)
 }
 
-export async function startStack(): Promise<Stack> {
+/** `env`: extra variables for every Medusa command (plugin options read from the environment). */
+export async function startStack(opts: { env?: Record<string, string> } = {}): Promise<Stack> {
   fs.mkdirSync(ARTIFACTS, { recursive: true })
   const timings: Record<string, number> = {}
   const running: { medusa: GroupChild | null; sandbox: SandboxHandle | null; pg: PostgresConnection | null; sandboxLog: fs.WriteStream | null } = {
@@ -148,6 +149,7 @@ export async function startStack(): Promise<Stack> {
       STORE_CORS: medusaUrl,
       MEDUSA_DISABLE_TELEMETRY: "true",
       LOG_LEVEL: "info",
+      ...opts.env,
     }
 
     // The build is CPU work and the rest mostly database work: run them side by side.
