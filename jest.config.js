@@ -15,9 +15,10 @@ module.exports = {
   modulePathIgnorePatterns: ["dist/", "<rootDir>/.medusa/", "<rootDir>/.data/"],
   setupFiles: ["./integration-tests/setup.js"],
   // Booting a Medusa app per integration spec file takes 10-20 s on 2 cores.
-  testTimeout: testType === "integration:http" ? 120_000 : 15_000,
-  testMatch:
-    testType === "integration:http"
-      ? ["<rootDir>/integration-tests/http/**/*.spec.[jt]s"]
-      : ["<rootDir>/src/**/__tests__/**/*.unit.spec.[jt]s", "<rootDir>/sandbox/**/__tests__/**/*.unit.spec.[jt]s"],
+  // The e2e spec builds the admin (`medusa build`, 1-2 min) before its browser steps.
+  testTimeout: { "integration:http": 120_000, e2e: 300_000 }[testType] ?? 15_000,
+  testMatch: {
+    "integration:http": ["<rootDir>/integration-tests/http/**/*.spec.[jt]s"],
+    e2e: ["<rootDir>/integration-tests/e2e/**/*.spec.[jt]s"],
+  }[testType] ?? ["<rootDir>/src/**/__tests__/**/*.unit.spec.[jt]s", "<rootDir>/sandbox/**/__tests__/**/*.unit.spec.[jt]s"],
 }

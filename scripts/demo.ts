@@ -49,7 +49,7 @@ import path from "path"
 import { ensurePostgres, type PostgresConnection } from "./lib/postgres"
 import { recreateDatabase } from "./lib/demo-db"
 import { checkoutWithCip, type StoreApi } from "./lib/storefront"
-import { GroupChild, REPO_ROOT, portInUse, runMedusa, spawnMedusa, stopStaleMedusa, tail } from "./lib/medusa-process"
+import { BUILD_DIR, BUILT_ADMIN, GroupChild, REPO_ROOT, portInUse, runMedusa, spawnMedusa, stopStaleMedusa, tail, typeErrorsOfEmittedBuild } from "./lib/medusa-process"
 import { SANDBOX_DEFAULTS, startSandbox, type SandboxHandle } from "../sandbox/server"
 
 // ---------------------------------------------------------------- settings
@@ -62,7 +62,6 @@ const HEALTH_TIMEOUT_MS = 120_000
 const CAPTURE_TIMEOUT_MS = 60_000
 
 const DATA_DIR = path.join(REPO_ROOT, ".data")
-const BUILD_DIR = path.join(REPO_ROOT, ".medusa", "server")
 const LOGS = {
   migrate: path.join(DATA_DIR, "demo-migrate.log"),
   seed: path.join(DATA_DIR, "demo-seed.log"),
@@ -314,9 +313,8 @@ async function medusaCommand(stepName: string, args: string[], env: NodeJS.Proce
 class Interrupted extends Error {}
 
 async function buildStep(env: NodeJS.ProcessEnv, flags: Flags) {
-  const marker = path.join(BUILD_DIR, "public", "admin", "index.html")
   const config = path.join(BUILD_DIR, "medusa-config.js")
-  const haveBuild = fs.existsSync(marker) && fs.existsSync(config)
+  const haveBuild = fs.existsSync(BUILT_ADMIN) && fs.existsSync(config)
   if (flags.noBuild && haveBuild) {
     detail(`--no-build: reusing ${rel(BUILD_DIR)} (built ${fs.statSync(config).mtime.toLocaleString()})`)
     const newer = newestMtime(path.join(REPO_ROOT, "src"))
@@ -329,16 +327,10 @@ async function buildStep(env: NodeJS.ProcessEnv, flags: Flags) {
     if (r.code === 0) return
     // `medusa build` exits 1 on TypeScript errors although it has emitted everything: report
     // them and carry on with what it emitted; a real breakage shows at start-up anyway.
-    const typeErrors = r.output.split("\n").filter((l) => /error TS\d+/.test(l))
-    const emitted =
-      /Backend build completed with errors/.test(r.output) &&
-      /Frontend build completed successfully/.test(r.output) &&
-      fs.existsSync(marker) &&
-      fs.existsSync(config)
-    if (!emitted || typeErrors.length === 0) {
+    const unique = typeErrorsOfEmittedBuild(r.output)
+    if (!unique) {
       throw new DemoError("build", `medusa build ${r.signal ? `was killed by ${r.signal}` : `exited with code ${r.code}`}`, LOGS.build)
     }
-    const unique = [...new Set(typeErrors.map((l) => l.trim()))]
     warn(`medusa build reported ${unique.length} TypeScript error(s) but emitted the build; continuing with it:`)
     for (const l of unique.slice(0, 5)) warn(`  ${l}`)
     if (unique.length > 5) warn(`  … see ${rel(LOGS.build)}`)

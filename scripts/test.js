@@ -39,7 +39,7 @@ const RUNS = [
     // spec file that builds and starts the whole store, then drives the admin in Chromium.
     name: "e2e",
     testType: "e2e",
-    args: ["--runInBand", "--forceExit", "--testMatch=<rootDir>/integration-tests/e2e/**/*.spec.[jt]s", "--testTimeout=300000"],
+    args: ["--runInBand", "--forceExit"],
   },
 ]
 

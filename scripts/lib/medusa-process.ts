@@ -15,6 +15,25 @@ import { canListen, pidAlive } from "./ports"
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..")
 
+/** Where `medusa build` (the app: backend + admin) and `medusa plugin:build` write. */
+export const BUILD_DIR = path.join(REPO_ROOT, ".medusa", "server")
+export const BUILT_ADMIN = path.join(BUILD_DIR, "public", "admin", "index.html")
+
+/**
+ * `medusa build` exits 1 on TypeScript errors although it has emitted the backend and the admin.
+ * Given its output, answers those errors (deduplicated) when it did emit everything, so callers
+ * report them and use the build (a real breakage shows at start-up); null when it did not.
+ */
+export function typeErrorsOfEmittedBuild(output: string): string[] | null {
+  const typeErrors = [...new Set(output.split("\n").filter((l) => /error TS\d+/.test(l)).map((l) => l.trim()))]
+  const emitted =
+    /Backend build completed with errors/.test(output) &&
+    /Frontend build completed successfully/.test(output) &&
+    fs.existsSync(BUILT_ADMIN) &&
+    fs.existsSync(path.join(BUILD_DIR, "medusa-config.js"))
+  return emitted && typeErrors.length ? typeErrors : null
+}
+
 /** The Medusa CLI entry (`bin.medusa` of @medusajs/cli). */
 export function medusaCli(): string {
   const pkgJson = require.resolve("@medusajs/cli/package.json", { paths: [REPO_ROOT] })

@@ -10,7 +10,7 @@ import fs from "fs"
 import net from "net"
 import path from "path"
 import { recreateDatabase } from "../../../scripts/lib/demo-db"
-import { type GroupChild, REPO_ROOT, runMedusa, spawnMedusa, tail } from "../../../scripts/lib/medusa-process"
+import { BUILD_DIR, BUILT_ADMIN, type GroupChild, REPO_ROOT, runMedusa, spawnMedusa, tail, typeErrorsOfEmittedBuild } from "../../../scripts/lib/medusa-process"
 import { type PostgresConnection, ensurePostgres } from "../../../scripts/lib/postgres"
 import { SANDBOX_DEFAULTS, type SandboxHandle, startSandbox } from "../../../sandbox/server"
 
@@ -18,7 +18,6 @@ export const ARTIFACTS = path.join(REPO_ROOT, "integration-tests", "e2e", "artif
 export const E2E_DB = "medusa_pagoefectivo_e2e"
 export const ADMIN_EMAIL = "admin@tienda.pe"
 export const ADMIN_PASSWORD = "supersecret-e2e"
-const BUILD_DIR = path.join(REPO_ROOT, ".medusa", "server")
 
 export type Seeded = { regionId: string; variantId: string; publishableKey: string; [k: string]: string }
 
@@ -92,23 +91,14 @@ async function medusa(args: string[], env: NodeJS.ProcessEnv, logName: string, a
  * breakage shows when the app starts).
  */
 async function build(env: NodeJS.ProcessEnv) {
-  const marker = path.join(BUILD_DIR, "public", "admin", "index.html")
-  const config = path.join(BUILD_DIR, "medusa-config.js")
   await medusa(["build"], env, "medusa-build.log", (output) => {
-    const typeErrors = [...new Set(output.split("\n").filter((l) => /error TS\d+/.test(l)).map((l) => l.trim()))]
-    const emitted =
-      /Backend build completed with errors/.test(output) &&
-      /Frontend build completed successfully/.test(output) &&
-      fs.existsSync(marker) &&
-      fs.existsSync(config)
-    if (emitted && typeErrors.length) {
-      log(`medusa build reported ${typeErrors.length} TypeScript error(s) but emitted the build; using it:`)
-      for (const l of typeErrors.slice(0, 5)) log(`  ${l}`)
-      return true
-    }
-    return false
+    const typeErrors = typeErrorsOfEmittedBuild(output)
+    if (!typeErrors) return false
+    log(`medusa build reported ${typeErrors.length} TypeScript error(s) but emitted the build; using it:`)
+    for (const l of typeErrors.slice(0, 5)) log(`  ${l}`)
+    return true
   })
-  if (!fs.existsSync(marker)) throw new Error(`medusa build left no admin at ${path.relative(REPO_ROOT, marker)}`)
+  if (!fs.existsSync(BUILT_ADMIN)) throw new Error(`medusa build left no admin at ${path.relative(REPO_ROOT, BUILT_ADMIN)}`)
 }
 
 /** `env`: extra variables for every Medusa command (plugin options read from the environment). */
