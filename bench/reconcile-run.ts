@@ -7,11 +7,16 @@ import { reconcilePagoEfectivo } from "../src/workflows/reconcile"
  */
 export default async function reconcileRun({ container }: ExecArgs) {
   global.gc?.()
-  const baseRss = process.memoryUsage().rss
-  const baseHeap = process.memoryUsage().heapUsed
+  const base = process.memoryUsage()
+  const baseRss = base.rss
+  const baseHeap = base.heapUsed
   let peakRss = baseRss
+  // where the resident memory goes: V8's heap (used, reserved) or outside it (buffers, malloc)
+  const peak = { heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 }
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss)
+    const m = process.memoryUsage()
+    peakRss = Math.max(peakRss, m.rss)
+    for (const k of Object.keys(peak) as (keyof typeof peak)[]) peak[k] = Math.max(peak[k], m[k])
   }, 50)
   const started = performance.now()
   const summary = await reconcilePagoEfectivo(container, { olderThanMinutes: 30 })
@@ -20,5 +25,5 @@ export default async function reconcileRun({ container }: ExecArgs) {
   peakRss = Math.max(peakRss, process.memoryUsage().rss)
   global.gc?.()
   const heapAfterGc = process.memoryUsage().heapUsed
-  process.stdout.write(`BENCH_RECONCILE ${JSON.stringify({ wallMs, baseRss, peakRss, baseHeap, heapAfterGc, summary })}\n`)
+  process.stdout.write(`BENCH_RECONCILE ${JSON.stringify({ wallMs, baseRss, peakRss, baseHeap, heapAfterGc, peak, base, summary })}\n`)
 }

@@ -12,7 +12,7 @@ import { REPO_ROOT, runMedusa } from "../scripts/lib/medusa-process"
 import { type BenchStore, LOG_DIR, log, round } from "./harness"
 
 export async function benchReconcile(b: BenchStore, sizes: number[]) {
-  const out: Record<string, { wallSeconds: number; peakRssMb: number; rssGrowthMb: number; heapKeptMb: number | null; completed: number }> = {}
+  const out: Record<string, { wallSeconds: number; peakRssMb: number; rssGrowthMb: number; heapKeptMb: number | null; heapTotalGrowthMb: number; externalGrowthMb: number; completed: number }> = {}
   const control = (path_: string, body: unknown) =>
     fetch(`${b.sandbox.url}${path_}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
   // PagoEfectivo completes every refund at once and tells nobody (the lost notifications)
@@ -53,6 +53,9 @@ export async function benchReconcile(b: BenchStore, sizes: number[]) {
       rssGrowthMb: round((m.peakRss - m.baseRss) / 2 ** 20, 1),
       /** Live heap after a full GC at the end, minus before: what the run kept. */
       heapKeptMb: m.heapAfterGc === undefined ? null : round((m.heapAfterGc - m.baseHeap) / 2 ** 20, 1),
+      /** Peak growth of V8's reserved heap and of memory outside it (Buffers), over the run. */
+      heapTotalGrowthMb: round((m.peak.heapTotal - m.base.heapTotal) / 2 ** 20, 1),
+      externalGrowthMb: round((m.peak.external - m.base.external) / 2 ** 20, 1),
       completed: rows[0].n,
     }
   }

@@ -1,16 +1,18 @@
 /**
  * `npm run bench` — the plugin beside Medusa's own baselines, in one run on one machine; prints a
  * table and writes bench/results.json. `-- --smoke` runs every part briefly (a check that the
- * benchmarks work, not figures); `-- --only admin,webhooks,settlement,client,reconcile` picks parts.
+ * benchmarks work, not figures); `-- --only admin,webhooks,settlement,client,reconcile,export` picks parts.
  *
  * 1. admin refund latency, PagoEfectivo vs pp_system_default (bench/refunds.ts)
  * 2. webhook acknowledgement vs /hooks/payment/pp_system_default (bench/webhooks.ts)
  * 3. settlement: acknowledgement → status change (bench/webhooks.ts)
  * 4. client refunds/s vs a bare undici POST (bench/client.ts)
  * 5. reconciliation of 1,000 and 10,000 pending refunds (bench/reconcile.ts)
+ * 6. the finance export of 100,000 refunds as CSV and JSON (bench/export.ts)
  */
 import { benchClient } from "./client"
 import { RESULTS_FILE, log, startBenchStore, writeResults } from "./harness"
+import { benchExport } from "./export"
 import { benchReconcile } from "./reconcile"
 import { benchAdminRefunds } from "./refunds"
 import { benchSettlement, benchWebhookAck } from "./webhooks"
@@ -21,8 +23,8 @@ const only = onlyArg ? new Set((onlyArg.split("=")[1] ?? process.argv[process.ar
 const wants = (part: string) => !only || only.has(part)
 
 const SIZES = smoke
-  ? { admin: 10, ackSeconds: 3, settlements: 10, client: 300, reconcile: [50, 500] }
-  : { admin: 200, ackSeconds: 15, settlements: 200, client: 5000, reconcile: [1000, 10000] }
+  ? { admin: 10, ackSeconds: 3, settlements: 10, client: 300, reconcile: [50, 500], export: 2000 }
+  : { admin: 200, ackSeconds: 15, settlements: 200, client: 5000, reconcile: [1000, 10000], export: 100_000 }
 
 async function main() {
   const b = await startBenchStore()
@@ -37,6 +39,7 @@ async function main() {
     if (wants("settlement")) results.settlement = await benchSettlement(b, SIZES.settlements)
     if (wants("client")) results.client = await benchClient(b.sandbox, SIZES.client)
     if (wants("reconcile")) results.reconcile = await benchReconcile(b, SIZES.reconcile)
+    if (wants("export")) results.export = await benchExport(b, SIZES.export)
   } finally {
     await b.stop()
   }
@@ -66,6 +69,12 @@ function report(r: Record<string, any>) {
       rows.push([`reconcile ${size} pending`, `${m.wallSeconds} s, peak RSS ${m.peakRssMb} MB (+${m.rssGrowthMb} MB), heap kept ${m.heapKeptMb} MB`, `${m.completed} completed`, "", "growth < 100 MB"])
     }
     rows.push(["reconcile time ratio (large / small)", `${r.reconcile.timeRatio}`, "", "", "≤ 11"])
+  }
+  if (r.export) {
+    for (const format of ["csv", "json"]) {
+      const e = r.export[format]
+      rows.push([`finance export ${format}, ${r.export.rows} rows`, `${e.seconds} s (${e.rowsPerSecond} rows/s, ${e.megabytes} MB)`, `server RSS +${e.rssGrowthMb} MB`, "", "streams: flat memory"])
+    }
   }
   log("")
   log(rows.map((row, i) => `| ${row.join(" | ")} |${i === 0 ? `\n|${row.map(() => "---").join("|")}|` : ""}`).join("\n"))

@@ -1,5 +1,5 @@
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
-import { checkoutWithCip, completeCart, prepareCart, storeCall } from "../../scripts/lib/storefront"
+import { checkoutWithCip } from "../../scripts/lib/storefront"
 import { eventually, useSandbox } from "../helpers/sandbox"
 import { useStore } from "../helpers/store"
 
@@ -94,6 +94,7 @@ medusaIntegrationTestRunner({
             voucher_url: gatewayCip.cipUrl,
           },
           refunds: [],
+          return_refunds: [],
         })
         expect(Date.parse(before.cip.paid_at)).not.toBeNaN()
 
@@ -130,14 +131,8 @@ medusaIntegrationTestRunner({
       })
 
       it("answers pagoefectivo: false for an order paid another way", async () => {
-        const { cartId, paymentCollectionId } = await prepareCart(shop.store, {
-          regionId: shop.seeded.regionId,
-          variantId: shop.seeded.variantId,
-          email: "lucho@example.pe",
-        })
-        await storeCall(shop.store, "POST", `/store/payment-collections/${paymentCollectionId}/payment-sessions`, { provider_id: "pp_system_default" })
-        const order = await completeCart(shop.store, cartId)
-        expect(await panel(order.id)).toEqual({ order_id: order.id, pagoefectivo: false, refund_mode: "api", cip: null, refunds: [] })
+        const { orderId } = await shop.systemPaidOrder()
+        expect(await panel(orderId)).toEqual({ order_id: orderId, pagoefectivo: false, refund_mode: "api", cip: null, refunds: [], return_refunds: [] })
       })
     })
 

@@ -1,6 +1,7 @@
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { reconcilePagoEfectivo } from "../../src/workflows/reconcile"
+import { refundOnce } from "../../src/workflows/refund-once"
 import { refundReturn } from "../../src/workflows/refund-return"
 import { eventually, useSandbox } from "../helpers/sandbox"
 import { useStore } from "../helpers/store"
@@ -61,6 +62,19 @@ medusaIntegrationTestRunner({
         expect((await shop.orderOf(orderId)).payment_collections[0].payments[0].refunds).toHaveLength(1)
       })
 
+      it("of five workers claiming the same refund key at the same instant, one refunds", async () => {
+        const { paymentId } = await shop.paidOrder()
+        const runs = await Promise.all(
+          Array.from({ length: 5 }, () =>
+            refundOnce(getContainer(), { key: "return:return_RACE", source: "return", return_id: "return_RACE", payment_id: paymentId, amount: "25.00", retryErrors: true })
+          )
+        )
+        expect(runs.filter((r) => !r.duplicate)).toEqual([expect.objectContaining({ status: "pending", amount: "25.00" })])
+        // the others answer what the one is doing (or, if it finished first, what it did)
+        for (const r of runs.filter((r) => r.duplicate)) expect(["running", "pending"]).toContain(r.status)
+        expect((await sandbox.state()).refunds).toHaveLength(1)
+      })
+
       it("records a failure (nothing refunded), shows it to staff, and a retry refunds once", async () => {
         const { orderId } = await shop.paidOrder()
         await sandbox.config({ refundsEnabled: false })
@@ -76,6 +90,12 @@ medusaIntegrationTestRunner({
         const { data: returns } = await api.get(`/admin/returns/${returnId}?fields=id,metadata`, { headers: shop.admin })
         expect(returns.return.metadata.pagoefectivo_refund).toMatchObject({ status: "error" })
 
+        // staff see it on the order's PagoEfectivo panel
+        const panel = await api.get(`/admin/pagoefectivo/orders/${orderId}`, { headers: shop.admin })
+        expect(panel.data.return_refunds).toEqual([
+          expect.objectContaining({ return_id: returnId, status: "error", amount: "189.90", message: expect.stringMatching(/not enabled refunds/) }),
+        ])
+
         // the event again does not retry a failure on its own; staff do
         await refundReturn(getContainer(), returnId)
         expect((await requestOf(returnId)).status).toBe("error")
@@ -89,6 +109,8 @@ medusaIntegrationTestRunner({
 
         expect((await sandbox.state()).refunds).toHaveLength(1)
         expect((await shop.orderOf(orderId)).payment_status).toBe("partially_refunded")
+        const after = await api.get(`/admin/pagoefectivo/orders/${orderId}`, { headers: shop.admin })
+        expect(after.data.return_refunds).toEqual([expect.objectContaining({ return_id: returnId, status: "pending", refund_id: retried.data.result.refund_id, tries: 2 })])
       })
 
       it("resumes a return refund whose process died: the reconciliation adopts the refund it had made, or makes it once", async () => {

@@ -52,12 +52,30 @@ type RefundView = {
   reversed_at: string | null
 }
 
+type ReturnRefundView = {
+  return_id: string
+  status: "ok" | "pending" | "error" | "skipped" | "running"
+  amount: string | null
+  currency_code: string | null
+  refund_id: string | null
+  message: string | null
+}
+
 type PanelData = {
   order_id: string
   pagoefectivo: boolean
   refund_mode: "api" | "manual"
   cip: CipView | null
   refunds: RefundView[]
+  return_refunds: ReturnRefundView[]
+}
+
+const RETURN_COLOR: Record<ReturnRefundView["status"], "green" | "red" | "orange" | "grey"> = {
+  ok: "green",
+  pending: "orange",
+  running: "orange",
+  error: "red",
+  skipped: "grey",
 }
 
 type CheckOutcome = "completed" | "failed" | "undone" | "open"
@@ -174,6 +192,14 @@ const PagoEfectivoOrderWidget = ({ data: order }: DetailWidgetProps<AdminOrder>)
       else if (outcome === "open") toast.info(message)
       else toast.warning(message)
     },
+    onError: (e) => toast.error(t("pagoefectivo.toasts.error", { message: messageOf(e) })),
+    onSettled: refreshAll,
+  })
+
+  // A return whose automatic refund failed: staff retry it (never refunds a return twice).
+  const retryReturn = useMutation({
+    mutationFn: (returnId: string) => sdk.client.fetch(`/admin/pagoefectivo/returns/${returnId}/refund`, { method: "POST", body: {} }),
+    onSuccess: () => toast.success(t("pagoefectivo.returns.retried")),
     onError: (e) => toast.error(t("pagoefectivo.toasts.error", { message: messageOf(e) })),
     onSettled: refreshAll,
   })
@@ -349,6 +375,49 @@ const PagoEfectivoOrderWidget = ({ data: order }: DetailWidgetProps<AdminOrder>)
           </div>
         )}
       </div>
+
+      {(data.return_refunds ?? []).length > 0 && (
+        <div className="px-6 py-4" data-testid="pagoefectivo-return-refunds">
+          <Heading level="h3" className="mb-2">
+            {t("pagoefectivo.returns.title")}
+          </Heading>
+          <div className="flex flex-col gap-y-2">
+            {data.return_refunds.map((r) => (
+              <div key={r.return_id} className="flex items-start justify-between gap-x-4" data-testid="pagoefectivo-return-refund" data-status={r.status}>
+                <div className="flex flex-col gap-y-1">
+                  <Text size="small" leading="compact" className="font-mono">
+                    {t("pagoefectivo.returns.return")} {r.return_id}
+                  </Text>
+                  {r.message && (
+                    <Text size="xsmall" className="text-ui-fg-muted max-w-[420px]">
+                      {r.message}
+                    </Text>
+                  )}
+                </div>
+                <div className="flex items-center gap-x-2">
+                  <Text size="small" className="whitespace-nowrap">
+                    {formatMoney(r.amount, r.currency_code, locale)}
+                  </Text>
+                  <StatusBadge color={RETURN_COLOR[r.status] ?? "grey"} className="text-nowrap">
+                    {t(`pagoefectivo.returns.status.${r.status}`, { defaultValue: r.status })}
+                  </StatusBadge>
+                  {r.status === "error" && (
+                    <Button
+                      size="small"
+                      variant="secondary"
+                      isLoading={retryReturn.isPending && retryReturn.variables === r.return_id}
+                      disabled={retryReturn.isPending}
+                      onClick={() => retryReturn.mutate(r.return_id)}
+                    >
+                      {t("pagoefectivo.returns.retry")}
+                    </Button>
+                  )}
+                </div>
+              </div>
+            ))}
+          </div>
+        </div>
+      )}
 
       {dialog && (
         <ManualSettleDrawer

@@ -17,6 +17,20 @@ export type AdminPagoEfectivoOrderResponse = {
   refund_mode: "api" | "manual"
   cip: CipView | null
   refunds: RefundView[]
+  /** Automatic refunds of the order's returns (autoRefundOnReturn), with a failure's reason. */
+  return_refunds: ReturnRefundView[]
+}
+
+export type ReturnRefundView = {
+  return_id: string
+  /** ok, pending, error (nothing refunded: retry with POST /admin/pagoefectivo/returns/:id/refund), skipped, running */
+  status: string
+  amount: string | null
+  currency_code: string | null
+  refund_id: string | null
+  message: string | null
+  tries: number
+  updated_at: string | null
 }
 
 type OrderRow = {
@@ -80,6 +94,8 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfect
     { order: { requested_at: "ASC" } }
   )
 
+  const returnRefunds = (await pe.refundRequests().listByOrder(order.id)).filter((r) => r.source === "return")
+
   const refundMode = ((pe.options as { refundMode?: "api" | "manual" }).refundMode ?? "api") as "api" | "manual"
   res.json({
     order_id: order.id,
@@ -87,5 +103,15 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfect
     refund_mode: refundMode,
     cip: cipView(source),
     refunds: (records as Record<string, any>[]).map(refundView),
+    return_refunds: returnRefunds.map((r) => ({
+      return_id: r.return_id!,
+      status: r.status,
+      amount: r.amount,
+      currency_code: r.currency_code,
+      refund_id: r.refund_id,
+      message: r.message,
+      tries: r.tries,
+      updated_at: r.updated_at ? new Date(r.updated_at).toISOString() : null,
+    })),
   })
 }
