@@ -130,6 +130,15 @@ medusaIntegrationTestRunner({
         expect((await shop.orderOf(orderId)).payment_collections[0].payments[0].refunds).toHaveLength(1)
       })
 
+      it("refunds nothing when staff already refunded the order with the Refund button", async () => {
+        const { orderId, paymentId } = await shop.paidOrder()
+        expect((await shop.refund(paymentId, 199.9)).status).toBe(200)
+        const returnId = await shop.returnReceived(orderId, { withShipping: false })
+        const request = await settledRequest(returnId)
+        expect(request).toMatchObject({ status: "skipped", amount: "0.00", refund_id: null, message: expect.stringMatching(/has nothing left to refund \(it was refunded already\)/) })
+        expect((await sandbox.state()).refunds).toHaveLength(1)
+      })
+
       it("leaves orders paid another way alone", async () => {
         const { orderId, paymentId } = await shop.systemPaidOrder()
         const returnId = await shop.returnReceived(orderId, { withShipping: false })

@@ -8,7 +8,7 @@ import type { RefundRecord } from "../modules/pagoefectivo/ledger"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
 import { PROVIDER_ID_PREFIX, applyNotification } from "./process-notification"
 import { STALE_AFTER_SECONDS } from "./refund-once"
-import { applyRefundResultWorkflow } from "./refund-result"
+import { applyRefundResultWorkflow, completeRefundsWorkflow } from "./refund-result"
 import { refundReturn } from "./refund-return"
 
 export type ReconcileOptions = {
@@ -35,7 +35,8 @@ const LOCK_KEY = "pagoefectivo:reconcile"
 /**
  * What a lost notification would have said, recovered by asking PagoEfectivo:
  * 1. refund records still requested/pending/verifying (or rejected/failed but still counted by
- *    Medusa) and untouched for `olderThanMinutes`: GET /refunds/{refundId}, applied through
+ *    Medusa) and untouched for `olderThanMinutes`: GET /refunds/{refundId}; the page's
+ *    completions are applied in one completeRefundsWorkflow run, each failure through
  *    applyRefundResultWorkflow — 404 for a refund PagoEfectivo never received means it never
  *    happened, and Medusa's refund is undone;
  * 2. notifications stored but not applied (received, failed, deferred): processed again;
@@ -80,21 +81,29 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
       const page: RefundRecord[] = await pe.ledger().listForReconciliation(olderThan, after, pageSize)
       if (!page.length) break
       after = page[page.length - 1].id
+      // ask PagoEfectivo about the page (at most `concurrency` calls at once), then apply
+      const verdicts: Verdict[] = []
       await forEachLimited(page, concurrency, async (record) => {
         if (stop.reason) return
         summary.refunds.checked++
         try {
-          const outcome = await reconcileRefund(container, record)
-          if (outcome === "completed") summary.refunds.completed++
-          else if (outcome === "failed") summary.refunds.failed++
-          else if (outcome === "undone") summary.refunds.undone++
-          else summary.refunds.stillOpen++
+          verdicts.push(await judgeRefund(container, record))
         } catch (e) {
           summary.refunds.errors++
           noteStop(stop, e)
           logger.warn(`pagoefectivo reconcile: refund ${record.refund_id}: ${(e as Error).message}`)
         }
       })
+      const onError = (refundId: string, e: unknown) => {
+        summary.refunds.errors++
+        logger.warn(`pagoefectivo reconcile: refund ${refundId}: ${(e as Error).message}`)
+      }
+      for (const outcome of await applyVerdicts(container, verdicts, concurrency, onError)) {
+        if (outcome === "completed") summary.refunds.completed++
+        else if (outcome === "failed") summary.refunds.failed++
+        else if (outcome === "undone") summary.refunds.undone++
+        else summary.refunds.stillOpen++
+      }
     }
 
     // 2. notifications stored but not applied
@@ -179,60 +188,115 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
   return summary
 }
 
+type Outcome = "completed" | "failed" | "undone" | "open"
+
+/** What PagoEfectivo's answer (or the record) says to do with one refund record. */
+type Verdict =
+  | { kind: "open" }
+  /** PagoEfectivo completed it: applied in bulk (completeRefundsWorkflow). */
+  | { kind: "complete"; refund_id: string; reference_id: string | null; trace_id: string | null }
+  /** Rejected, never received, or final but still counted by Medusa: applyRefundResultWorkflow. */
+  | { kind: "fail"; record: RefundRecord; status: "rejected" | "failed"; reference_id: string | null; reason: string | null }
+
 /**
  * Asks PagoEfectivo for one refund and applies the answer (also the admin's "Check status now").
  * Returns what became of it.
  */
-export async function reconcileRefund(
-  container: MedusaContainer,
-  record: RefundRecord
-): Promise<"completed" | "failed" | "undone" | "open"> {
+export async function reconcileRefund(container: MedusaContainer, record: RefundRecord): Promise<Outcome> {
+  const [outcome] = await applyVerdicts(container, [await judgeRefund(container, record)], 1)
+  return outcome
+}
+
+/**
+ * Asks PagoEfectivo about one record (not when it is final already: then only Medusa's side may
+ * be left to undo) and says what to apply. What needs no workflow — a refund still pending, a
+ * contradiction to note — is written here.
+ */
+async function judgeRefund(container: MedusaContainer, record: RefundRecord): Promise<Verdict> {
   const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
-  let status: "completed" | "rejected" | "failed" | null = null
-  let referenceId: string | null = null
-  let reason: string | null = null
   if (record.status === "rejected" || record.status === "failed") {
-    status = record.status // already final: only Medusa's side may be left to undo
-  } else {
-    const remote = await pe.client().getRefund(record.refund_id, { logContext: { purpose: "reconcile" } })
-    if (!remote) {
-      if (record.status === "pending") {
-        // PagoEfectivo acknowledged it once: a 404 now contradicts that; keep it open and say so
-        await pe.ledger().noteAnomaly(record.refund_id, "PagoEfectivo answered 404 for a refund it had acknowledged")
-        await pe.ledger().touch(record.refund_id)
-        return "open"
-      }
-      status = "failed"
-      reason = "PagoEfectivo never received this refund: nothing was refunded."
-    } else if (record.status === "requested" && !(await medusaHasRefund(container, record.refund_id))) {
-      // The refund call reached PagoEfectivo but the process stopped before Medusa kept its
-      // refund: the money moved (or will), and only a person can record it in Medusa.
-      await pe.ledger().settle(record.refund_id, { status: remote.status, reference_id: remote.referenceId ?? null, trace_id: remote.traceId ?? null })
-      await pe.ledger().noteAnomaly(
-        record.refund_id,
-        `PagoEfectivo has this refund (${remote.status}) but Medusa never kept it (the process stopped mid-refund): record ${record.currency_code} ${record.amount} on order ${record.order_id ?? record.merchant_order_id} by hand`
-      )
-      container.resolve(ContainerRegistrationKeys.LOGGER).error(`pagoefectivo reconcile: refund ${record.refund_id} exists at PagoEfectivo but not in Medusa; see its record's anomaly`)
-      return "open"
-    } else if (remote.status === "pending") {
-      await pe.ledger().settle(record.refund_id, { status: "pending", reference_id: remote.referenceId ?? null, trace_id: remote.traceId ?? null })
+    return { kind: "fail", record, status: record.status, reference_id: null, reason: null }
+  }
+  const remote = await pe.client().getRefund(record.refund_id, { logContext: { purpose: "reconcile" } })
+  if (!remote) {
+    if (record.status === "pending") {
+      // PagoEfectivo acknowledged it once: a 404 now contradicts that; keep it open and say so
+      await pe.ledger().noteAnomaly(record.refund_id, "PagoEfectivo answered 404 for a refund it had acknowledged")
       await pe.ledger().touch(record.refund_id)
-      return "open"
-    } else {
-      status = remote.status
-      referenceId = remote.referenceId ?? null
-      reason = remote.reason ?? null
+      return { kind: "open" }
+    }
+    return { kind: "fail", record, status: "failed", reference_id: null, reason: "PagoEfectivo never received this refund: nothing was refunded." }
+  }
+  if (record.status === "requested" && !(await medusaHasRefund(container, record.refund_id))) {
+    // The refund call reached PagoEfectivo but the process stopped before Medusa kept its
+    // refund: the money moved (or will), and only a person can record it in Medusa.
+    await pe.ledger().settle(record.refund_id, { status: remote.status, reference_id: remote.referenceId ?? null, trace_id: remote.traceId ?? null })
+    await pe.ledger().noteAnomaly(
+      record.refund_id,
+      `PagoEfectivo has this refund (${remote.status}) but Medusa never kept it (the process stopped mid-refund): record ${record.currency_code} ${record.amount} on order ${record.order_id ?? record.merchant_order_id} by hand`
+    )
+    container.resolve(ContainerRegistrationKeys.LOGGER).error(`pagoefectivo reconcile: refund ${record.refund_id} exists at PagoEfectivo but not in Medusa; see its record's anomaly`)
+    return { kind: "open" }
+  }
+  if (remote.status === "pending") {
+    await pe.ledger().settle(record.refund_id, { status: "pending", reference_id: remote.referenceId ?? null, trace_id: remote.traceId ?? null })
+    await pe.ledger().touch(record.refund_id)
+    return { kind: "open" }
+  }
+  if (remote.status === "completed") {
+    return { kind: "complete", refund_id: record.refund_id, reference_id: remote.referenceId ?? null, trace_id: remote.traceId ?? null }
+  }
+  return { kind: "fail", record, status: remote.status, reference_id: remote.referenceId ?? null, reason: remote.reason ?? null }
+}
+
+/**
+ * Applies verdicts: every completion in one completeRefundsWorkflow run, each failure through
+ * applyRefundResultWorkflow (at most `concurrency` at once). Answers an outcome per verdict.
+ */
+async function applyVerdicts(
+  container: MedusaContainer,
+  verdicts: Verdict[],
+  concurrency: number,
+  /** A failure's workflow that threw: reported here (else thrown) and left for the next run. */
+  onError?: (refundId: string, e: unknown) => void
+): Promise<Outcome[]> {
+  const outcomes: Outcome[] = verdicts.filter((v) => v.kind === "open").map(() => "open" as const)
+  const completions = verdicts.filter((v): v is Extract<Verdict, { kind: "complete" }> => v.kind === "complete")
+  if (completions.length) {
+    try {
+      const { result } = await completeRefundsWorkflow(container).run({
+        input: { refunds: completions.map(({ refund_id, reference_id, trace_id }) => ({ refund_id, reference_id, trace_id })) },
+      })
+      for (const _ of [...result.completed, ...result.duplicates]) outcomes.push("completed")
+      for (const _ of [...result.anomalies, ...result.unmatched]) outcomes.push("open")
+    } catch (e) {
+      if (!onError) throw e
+      for (const c of completions) onError(c.refund_id, e)
     }
   }
-  const { result } = await applyRefundResultWorkflow(container).run({
-    input: { refund_id: record.refund_id, status, reference_id: referenceId, reason, source: "reconciliation" },
-  })
-  if (result.undone) return "undone"
-  if (result.deferred) {
-    // rejected/failed but Medusa has no refund row: if the record is old, Medusa never kept it
-    await pe.ledger().markReversed(record.refund_id, "no Medusa refund to undo (its refund call had failed)")
-  }
-  return status === "completed" ? "completed" : "failed"
+  const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
+  await forEachLimited(
+    verdicts.filter((v): v is Extract<Verdict, { kind: "fail" }> => v.kind === "fail"),
+    concurrency,
+    async ({ record, status, reference_id, reason }) => {
+      let result
+      try {
+        ;({ result } = await applyRefundResultWorkflow(container).run({
+          input: { refund_id: record.refund_id, status, reference_id, reason, source: "reconciliation" },
+        }))
+      } catch (e) {
+        if (!onError) throw e
+        return onError(record.refund_id, e)
+      }
+      if (result.undone) return void outcomes.push("undone")
+      if (result.deferred) {
+        // rejected/failed but Medusa has no refund row: if the record is old, Medusa never kept it
+        await pe.ledger().markReversed(record.refund_id, "no Medusa refund to undo (its refund call had failed)")
+      }
+      outcomes.push("failed")
+    }
+  )
+  return outcomes
 }
 
 async function medusaHasRefund(container: MedusaContainer, refundId: string): Promise<boolean> {

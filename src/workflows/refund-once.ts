@@ -24,6 +24,8 @@ export type RefundOnceInput = NewRefundRequest & {
   created_by?: string | null
   /** Take over a request that ended in error (nothing was refunded): a resubmitted batch, staff's retry. */
   retryErrors: boolean
+  /** Why there is nothing to refund, when the amount comes to 0 (recorded as "skipped"). */
+  nothingToRefund?: string
 }
 
 export type RefundOnceResult = {
@@ -60,7 +62,7 @@ export const STALE_AFTER_SECONDS = 300
 export async function refundOnce(container: MedusaContainer, input: RefundOnceInput): Promise<RefundOnceResult> {
   const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
   const requests = pe.refundRequests()
-  const { amount, created_by, retryErrors, ...request } = input
+  const { amount, created_by, retryErrors, nothingToRefund, ...request } = input
   const { row, claimed, previous } = await requests.claim(
     { ...request, requested_amount: amount ?? null },
     { retryErrors, staleAfterSeconds: STALE_AFTER_SECONDS }
@@ -87,7 +89,7 @@ export async function refundOnce(container: MedusaContainer, input: RefundOnceIn
     const facts = { payment_id: payment.id, order_id: payment.order_id, currency_code: payment.currency_code.toUpperCase() }
     const wanted = amount ?? payment.refundable
     if (!MathBN.gt(MathBN.convert(wanted), 0)) {
-      return done({ status: "skipped", ...facts, amount: "0.00", message: "nothing left to refund on this payment" })
+      return done({ status: "skipped", ...facts, amount: "0.00", message: nothingToRefund ?? "nothing left to refund on this payment" })
     }
     if (MathBN.gt(MathBN.convert(wanted), MathBN.convert(payment.refundable))) {
       return done({

@@ -245,6 +245,59 @@ export const applyRefundResultWorkflow = createWorkflow("pagoefectivo-apply-refu
   return new WorkflowResponse(result)
 })
 
+export type CompletionsInput = { refunds: { refund_id: string; reference_id?: string | null; trace_id?: string | null }[] }
+export type CompletionsOutcome = { completed: RefundRecord[]; duplicates: string[]; anomalies: string[]; unmatched: string[] }
+
+/**
+ * Completes the records PagoEfectivo completed, in one statement; a record already completed is a
+ * duplicate, one already rejected or failed an anomaly (noted on it, not applied; the
+ * reconciliation then undoes the rejection, if Medusa still counts it, through
+ * applyRefundResultWorkflow). Compensation puts the completed records back as they were.
+ */
+export const completeRefundRecordsStep = createStep(
+  "pagoefectivo-complete-refund-records",
+  async (input: CompletionsInput, { container }) => {
+    const ledger = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE).ledger()
+    const ids = input.refunds.map((r) => r.refund_id)
+    const before = await ledger.getMany(ids)
+    const completed = await ledger.completeMany(input.refunds)
+    const moved = new Set(completed.map((r) => r.refund_id))
+    const known = new Map(before.map((r) => [r.refund_id, r]))
+    const outcome: CompletionsOutcome = { completed, duplicates: [], anomalies: [], unmatched: [] }
+    for (const id of ids) {
+      const r = known.get(id)
+      if (moved.has(id)) continue
+      if (!r) outcome.unmatched.push(id)
+      else if (r.status === "completed") outcome.duplicates.push(id)
+      else {
+        const message = `refund ${id} is ${r.status} but PagoEfectivo says completed; not applied`
+        await ledger.noteAnomaly(id, message)
+        container.resolve(ContainerRegistrationKeys.LOGGER).warn(`pagoefectivo: anomaly: ${message}`)
+        outcome.anomalies.push(id)
+      }
+    }
+    return new StepResponse(outcome, before.filter((r) => moved.has(r.refund_id)))
+  },
+  async (previous, { container }) => {
+    const ledger = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE).ledger()
+    for (const record of previous ?? []) await ledger.restore(record)
+  }
+)
+
+/**
+ * PagoEfectivo completed these refunds: the completion alone, for many refunds in one run, without
+ * applyRefundResultWorkflow's undo steps (which a completion never needs); emits
+ * `pagoefectivo.refund.completed` for each record it completed. The reconciliation runs it once per
+ * page of refunds whose notifications were lost: a workflow run per refund was most of the
+ * reconciliation's time and garbage.
+ */
+export const completeRefundsWorkflow = createWorkflow("pagoefectivo-complete-refunds", (input: CompletionsInput) => {
+  const outcome = completeRefundRecordsStep(input)
+  const data = transform({ outcome }, ({ outcome }) => outcome.completed.map(eventData))
+  emitEventStep({ eventName: PAGOEFECTIVO_EVENTS.REFUND_COMPLETED, data }).config({ name: "emit-refunds-completed" })
+  return new WorkflowResponse(outcome)
+})
+
 function eventData(r: RefundRecord) {
   return {
     refund_id: r.refund_id,

@@ -64,6 +64,9 @@ export async function refundReturn(container: MedusaContainer, returnId: string,
     reason: `Devolución ${ret.id}`,
     created_by: createdBy,
     retryErrors: retry,
+    nothingToRefund: MathBN.lte(MathBN.convert(payment.refundable), 0)
+      ? `payment ${payment.id} has nothing left to refund (it was refunded already)`
+      : "Medusa says the order owes the shopper nothing after this return",
   })
   if (!result.duplicate) await noteOnReturn(container, ret, result)
   if (!result.duplicate && result.status === "error") {

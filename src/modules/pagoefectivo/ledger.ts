@@ -110,6 +110,30 @@ export class RefundLedger {
     return rows[0] ?? null
   }
 
+  async getMany(refundIds: string[]): Promise<RefundRecord[]> {
+    if (!refundIds.length) return []
+    const { rows } = await this.db.raw(`SELECT * FROM ${TABLE} WHERE refund_id = ANY(?) AND deleted_at IS NULL`, [refundIds])
+    return rows
+  }
+
+  /**
+   * Completes many records in one statement (PagoEfectivo said "completed" for each): only those
+   * still waiting for PagoEfectivo's word (requested, pending, verifying) move. Returns them.
+   */
+  async completeMany(completions: { refund_id: string; reference_id?: string | null; trace_id?: string | null }[]): Promise<RefundRecord[]> {
+    if (!completions.length) return []
+    const { rows } = await this.db.raw(
+      `UPDATE ${TABLE} AS r SET status = 'completed',
+          reference_id = coalesce(v.reference_id, r.reference_id), trace_id = coalesce(v.trace_id, r.trace_id),
+          failure_code = NULL, failure_reason = NULL, settled_at = now(), updated_at = now()
+       FROM jsonb_to_recordset(?::jsonb) AS v(refund_id text, reference_id text, trace_id text)
+       WHERE r.refund_id = v.refund_id AND r.deleted_at IS NULL AND r.status IN ('requested', 'pending', 'verifying')
+       RETURNING r.*`,
+      [JSON.stringify(completions.map((c) => ({ refund_id: c.refund_id, reference_id: c.reference_id ?? null, trace_id: c.trace_id ?? null })))]
+    )
+    return rows
+  }
+
   async appendAttempt(refundId: string, attempt: AttemptRecord): Promise<void> {
     await this.db.raw(
       `UPDATE ${TABLE} SET attempts = coalesce(attempts, '[]'::jsonb) || ?::jsonb, updated_at = now()
