@@ -5,6 +5,8 @@ import { type QueryKey, useMutation, useQuery, useQueryClient } from "@tanstack/
 import { useEffect, useRef, useState } from "react"
 import { useTranslation } from "react-i18next"
 import { useLocation } from "react-router-dom"
+import type { AdminPagoEfectivoOrderResponse, ReturnRefundView } from "../../api/admin/pagoefectivo/orders/[id]/route"
+import type { RefundView } from "../../api/admin/pagoefectivo/orders/view"
 import { sdk } from "../lib/sdk"
 
 /**
@@ -28,47 +30,8 @@ import { sdk } from "../lib/sdk"
  * 5. After its own actions it invalidates the order and itself.
  */
 
-type CipView = {
-  code: string
-  status: string | null
-  amount: string | null
-  currency: string | null
-  expires_at: string | null
-  paid_at: string | null
-  voucher_url: string | null
-}
-
-type RefundView = {
-  refund_id: string
-  amount: number
-  currency_code: string
-  status: string
-  reference_id: string | null
-  trace_id: string | null
-  bank_reference?: string | null
-  requested_at: string | null
-  settled_at: string | null
-  failure_reason: string | null
-  reversed_at: string | null
-}
-
-type ReturnRefundView = {
-  return_id: string
-  status: "ok" | "pending" | "error" | "skipped" | "running"
-  amount: string | null
-  currency_code: string | null
-  refund_id: string | null
-  message: string | null
-}
-
-type PanelData = {
-  order_id: string
-  pagoefectivo: boolean
-  refund_mode: "api" | "manual"
-  cip: CipView | null
-  refunds: RefundView[]
-  return_refunds: ReturnRefundView[]
-}
+// The panel's data is what GET /admin/pagoefectivo/orders/:id answers: its types, erased at build.
+type PanelData = AdminPagoEfectivoOrderResponse
 
 const RETURN_COLOR: Record<ReturnRefundView["status"], "green" | "red" | "orange" | "grey"> = {
   ok: "green",

@@ -2,6 +2,7 @@ import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
 import { z } from "zod"
 import { PAGOEFECTIVO_MODULE } from "../../../../../modules/pagoefectivo"
+import type { RefundRequestStatus } from "../../../../../modules/pagoefectivo/models/refund-request"
 import type PagoEfectivoModuleService from "../../../../../modules/pagoefectivo/service"
 import { PROVIDER_ID_PREFIX } from "../../../../../workflows/process-notification"
 import { ID_PATTERN, type CipView, type RefundView, cipView, parseOr400, refundView } from "../view"
@@ -24,7 +25,7 @@ export type AdminPagoEfectivoOrderResponse = {
 export type ReturnRefundView = {
   return_id: string
   /** ok, pending, error (nothing refunded: retry with POST /admin/pagoefectivo/returns/:id/refund), skipped, running */
-  status: string
+  status: RefundRequestStatus
   amount: string | null
   currency_code: string | null
   refund_id: string | null
