@@ -161,12 +161,13 @@ medusaIntegrationTestRunner({
       it("refunds order or payment id lines once, prints each, and refuses a file with a bad line", async () => {
         const a = await shop.paidOrder()
         const b = await shop.paidOrder()
-        const bad = await run(`payment_id,amount,reason\n${a.orderId},15,"cliente, arrepentido"\n${b.paymentId},12.345\n${b.paymentId},5,x,extra\n`)
+        const bad = await run(`payment_id,amount,reason\n${a.orderId},15,"cliente, arrepentido"\n${b.paymentId},12.345\n${b.paymentId},5,x,extra\n${b.paymentId},1,234.50\n`)
         expect(bad.failed).toBe(true)
-        expect(bad.lines[0]).toMatch(/2 problem\(s\); nothing was refunded/)
+        expect(bad.lines[0]).toMatch(/3 problem\(s\); nothing was refunded/)
         expect(bad.lines.slice(1)).toEqual([
           "  line 3 (amount): the amount 12.345 has more than 2 decimals",
           '  line 4: expected "payment or order id, amount, reason", got 4 fields',
+          '  line 5 (amount): "1,234.50" looks like an amount with a thousands separator: write 1234.50, or quote the field',
         ])
         expect((await sandbox.state()).refunds).toHaveLength(0)
 
@@ -244,7 +245,9 @@ medusaIntegrationTestRunner({
 
       it.each([
         ["from=2026-11-01", /Invalid query.to: is required/],
-        ["from=yesterday&to=2026-12-01", /Invalid query.from: must be an ISO date/],
+        ["from=yesterday&to=2026-12-01", /Invalid query.from: must be a date such as 2026-11-01 \(Lima\)/],
+        ["from=2026-02-30&to=2026-03-05", /Invalid query.from: must be a date/],
+        ["from=2026-11-01T10:00:00&to=2026-12-01", /Invalid query.from: .*an instant with its offset/],
         ["from=2026-12-01&to=2026-11-01", /Invalid query.to: must be after from/],
         ["from=2026-11-01&to=2026-12-01&format=xlsx", /Invalid query.format: must be "csv" or "json"/],
       ])("answers 400 for %s", async (qs, message) => {

@@ -1,5 +1,5 @@
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
-import { Modules } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { WireAmount, sign } from "../../src/lib/pagoefectivo/wire"
 import { reconcilePagoEfectivo } from "../../src/workflows/reconcile"
 import { SANDBOX_DEFAULTS } from "../../sandbox/server"
@@ -258,6 +258,13 @@ medusaIntegrationTestRunner({
         await shop.pe().client().createRefund({
           cip, transactionCode: (await sandbox.state()).cips[0].transactionCode, merchantOrderId: orderId, refundId, amount: new WireAmount("15.00"), currency: "PEN",
         })
+        // young, it may be a call still under way: not judged
+        const early = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
+        expect(early.refunds).toMatchObject({ checked: 1, stillOpen: 1, errors: 0 })
+        expect(await recordOf(refundId)).toMatchObject({ status: "requested", anomaly: null })
+        await getContainer()
+          .resolve(ContainerRegistrationKeys.PG_CONNECTION)
+          .raw(`UPDATE pagoefectivo_refund SET requested_at = now() - interval '10 minutes' WHERE refund_id = ?`, [refundId])
         const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
         expect(summary.refunds).toMatchObject({ checked: 1, stillOpen: 1, errors: 0 })
         const record = await recordOf(refundId)

@@ -130,6 +130,26 @@ medusaIntegrationTestRunner({
         expect((await shop.orderOf(orderId)).payment_collections[0].payments[0].refunds).toHaveLength(1)
       })
 
+      it("reopens a return whose refund PagoEfectivo later rejects, so staff's retry refunds it again", async () => {
+        const { orderId } = await shop.paidOrder()
+        const returnId = await shop.returnReceived(orderId, { withShipping: false })
+        const first = await settledRequest(returnId)
+        expect(first.status).toBe("pending")
+        await sandbox.call("POST", `/__sandbox/refunds/${first.refund_id}/reject`, { reason: "cuenta destino cerrada", wait: true })
+        const reopened = await eventually(async () => {
+          const r = await requestOf(returnId)
+          return r.status === "error" ? r : null
+        }, { what: "return refund reopened" })
+        expect(reopened.message).toMatch(new RegExp(`refund ${first.refund_id} was undone \\(cuenta destino cerrada\\); nothing was refunded`))
+        expect((await shop.orderOf(orderId)).payment_collections[0].payments[0].refunds).toHaveLength(0)
+
+        const retried = await api.post(`/admin/pagoefectivo/returns/${returnId}/refund`, {}, { headers: shop.admin })
+        expect(retried.data.result).toMatchObject({ status: "pending", amount: "189.90", duplicate: false })
+        expect(retried.data.result.refund_id).not.toBe(first.refund_id)
+        expect((await sandbox.state()).refunds.map((r: any) => r.status).sort()).toEqual(["pending", "rejected"])
+        expect((await shop.orderOf(orderId)).payment_collections[0].payments[0].refunds).toEqual([expect.objectContaining({ id: retried.data.result.refund_id })])
+      })
+
       it("refunds nothing when staff already refunded the order with the Refund button", async () => {
         const { orderId, paymentId } = await shop.paidOrder()
         expect((await shop.refund(paymentId, 199.9)).status).toBe(200)

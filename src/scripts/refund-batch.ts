@@ -74,6 +74,11 @@ export async function readLines(container: MedusaContainer, text: string): Promi
       continue
     }
     const [id, amount, reason] = fields.map((f) => f.trim())
+    if (/^\d+$/.test(amount ?? "") && /^\d{3}([.,]\d{1,2})?$/.test(reason ?? "")) {
+      // "pay_…,1,234.50" is an amount with a thousands separator, not PEN 1.00 and a reason
+      problems.push({ line, field: "amount", message: `"${amount},${reason}" looks like an amount with a thousands separator: write 1234.50, or quote the field` })
+      continue
+    }
     let paymentId = id
     if (id.startsWith("order_")) {
       const found = paymentOf.get(id)

@@ -3,6 +3,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { type CipSearchItem, type Notification, PagoEfectivoError, cipState } from "../lib/pagoefectivo"
 import { forEachLimited } from "../lib/concurrency"
+import { refundCallBudgetMs } from "../lib/pagoefectivo/options"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type { RefundRecord } from "../modules/pagoefectivo/ledger"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
@@ -122,7 +123,9 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
     if (!stop.reason) {
       for (const request of await pe.refundRequests().listStaleReturns(STALE_AFTER_SECONDS, 100)) {
         try {
-          await refundReturn(container, request.return_id!)
+          const result = await refundReturn(container, request.return_id!)
+          // no longer refundable (the return was canceled…): close the dead run's claim
+          if (result.status === "ignored") await pe.refundRequests().finish(request.key, { status: "skipped", message: result.message }, request.tries)
           summary.returns.resumed++
         } catch (e) {
           logger.warn(`pagoefectivo reconcile: return ${request.return_id}: ${(e as Error).message}`)
@@ -217,6 +220,7 @@ async function judgeRefund(container: MedusaContainer, record: RefundRecord): Pr
   if (record.status === "rejected" || record.status === "failed") {
     return { kind: "fail", record, status: record.status, reference_id: null, reason: null }
   }
+  if (refundCallInProgress(pe, record)) return { kind: "open" }
   const remote = await pe.client().getRefund(record.refund_id, { logContext: { purpose: "reconcile" } })
   if (!remote) {
     if (record.status === "pending") {
@@ -227,7 +231,7 @@ async function judgeRefund(container: MedusaContainer, record: RefundRecord): Pr
     }
     return { kind: "fail", record, status: "failed", reference_id: null, reason: "PagoEfectivo never received this refund: nothing was refunded." }
   }
-  if (record.status === "requested" && !(await medusaHasRefund(container, record.refund_id))) {
+  if (record.status === "requested" && remote.status !== "rejected" && !(await medusaHasRefund(container, record.refund_id))) {
     // The refund call reached PagoEfectivo but the process stopped before Medusa kept its
     // refund: the money moved (or will), and only a person can record it in Medusa.
     await pe.ledger().settle(record.refund_id, { status: remote.status, reference_id: remote.referenceId ?? null, trace_id: remote.traceId ?? null })
@@ -297,6 +301,14 @@ async function applyVerdicts(
     }
   )
   return outcomes
+}
+
+/**
+ * A record still "requested" and younger than the longest refund call: its call may be under way
+ * (the provider settles it when the call returns), so it is not judged yet.
+ */
+export function refundCallInProgress(pe: PagoEfectivoModuleService, record: Pick<RefundRecord, "status" | "requested_at">): boolean {
+  return record.status === "requested" && Date.now() - new Date(record.requested_at).getTime() < refundCallBudgetMs(pe.options)
 }
 
 async function medusaHasRefund(container: MedusaContainer, refundId: string): Promise<boolean> {

@@ -69,30 +69,37 @@ export async function refundOnce(container: MedusaContainer, input: RefundOnceIn
   )
   if (!claimed) return resultOf(row, true)
 
-  const done = async (outcome: RefundRequestOutcome, extra: Partial<RefundOnceResult> = {}) => ({
-    ...resultOf(await requests.finish(row.key, outcome), false),
-    ...extra,
-  })
+  // Keep the claim alive while this run works (a stalled run is taken over after 5 minutes), and
+  // write the outcome only while this run still holds it (the `tries` it claimed with).
+  const heartbeat = setInterval(() => void requests.heartbeat(row.key).catch(() => undefined), (STALE_AFTER_SECONDS * 1000) / 5)
+  heartbeat.unref()
+  const done = async (outcome: RefundRequestOutcome, extra: Partial<RefundOnceResult> = {}) => {
+    clearInterval(heartbeat)
+    const finished = await requests.finish(row.key, outcome, row.tries)
+    return { ...resultOf(finished ?? (await requests.get(row.key))!, !finished), ...extra }
+  }
 
+  /** Once Medusa's refund workflow has returned, the money has moved: never record "error" after. */
+  let refunded: { facts: Partial<RefundRequestOutcome>; amount: string } | null = null
   try {
     if (previous === "running") {
       // the amount the dead run asked for (this run's may differ: a return's balance after it)
       const adopted = await findMade(pe, row.payment_id ?? input.payment_id, row.started_at!, row.requested_amount)
-      if (adopted) return done({ ...outcomeOf(adopted), message: "found the refund an interrupted run had made" })
+      if (adopted) return await done({ ...outcomeOf(adopted), message: "found the refund an interrupted run had made" })
     }
 
     const [payment] = await loadPayments(container, [input.payment_id])
-    if (!payment) return done({ status: "error", message: `unknown payment ${input.payment_id}` })
+    if (!payment) return await done({ status: "error", message: `unknown payment ${input.payment_id}` })
     if (!payment.provider_id.startsWith(PROVIDER_ID_PREFIX)) {
-      return done({ status: "error", message: `payment ${payment.id} was not made with PagoEfectivo (${payment.provider_id})` })
+      return await done({ status: "error", message: `payment ${payment.id} was not made with PagoEfectivo (${payment.provider_id})` })
     }
     const facts = { payment_id: payment.id, order_id: payment.order_id, currency_code: payment.currency_code.toUpperCase() }
     const wanted = amount ?? payment.refundable
     if (!MathBN.gt(MathBN.convert(wanted), 0)) {
-      return done({ status: "skipped", ...facts, amount: "0.00", message: nothingToRefund ?? "nothing left to refund on this payment" })
+      return await done({ status: "skipped", ...facts, amount: "0.00", message: nothingToRefund ?? "nothing left to refund on this payment" })
     }
     if (MathBN.gt(MathBN.convert(wanted), MathBN.convert(payment.refundable))) {
-      return done({
+      return await done({
         status: "error",
         ...facts,
         amount: fixed(wanted),
@@ -100,29 +107,36 @@ export async function refundOnce(container: MedusaContainer, input: RefundOnceIn
       })
     }
 
-    const started = new Date(Date.now() - 1000) // the database clock may lag ours a little
+    const started = await requests.now() // the database's clock: the records' requested_at
     let failure: Error | null = null
     try {
       await refundPaymentWorkflow(container).run({
         input: { payment_id: payment.id, amount: MathBN.convert(wanted).toNumber(), note: input.reason ?? undefined, created_by: created_by ?? undefined },
       })
+      refunded = { facts, amount: fixed(wanted) }
     } catch (e) {
       failure = e as Error
     }
-    const made = await findMade(pe, payment.id, started, wanted, { counted: !failure })
     if (failure) {
-      const rateLimited = made?.failure_code === "429"
-      return done(
-        { status: "error", ...facts, amount: fixed(wanted), refund_id: made?.refund_id ?? null, message: failure.message },
-        rateLimited ? { rate_limited: true } : {}
-      )
+      // Medusa's refund workflow can fail after its refund step went through (its later steps have
+      // no way to undo the money): a refund Medusa still counts means it was made.
+      const kept = await findMade(pe, payment.id, started, wanted)
+      if (kept) return await done({ ...outcomeOf(kept), ...facts, message: `refunded, but Medusa's refund workflow then failed: ${failure.message}` })
+      const attempt = await findMade(pe, payment.id, started, wanted, { counted: false })
+      const rateLimited = attempt?.failure_code === "429" || attempt?.attempts?.[attempt.attempts.length - 1]?.status === 429
+      return await done({ status: "error", ...facts, amount: fixed(wanted), message: failure.message }, rateLimited ? { rate_limited: true } : {})
     }
+    const made = await findMade(pe, payment.id, started, wanted)
     if (made && input.reason) await pe.ledger().setReason(made.refund_id, input.reason)
-    return done(made ? { ...outcomeOf(made), ...facts } : { status: "pending", ...facts, amount: fixed(wanted), message: "refunded; its record was not found" })
+    return await done(made ? { ...outcomeOf(made), ...facts } : { status: "pending", ...facts, amount: fixed(wanted), message: "refunded; its record was not found" })
   } catch (e) {
     // Before or after the refund call: never leave the claim "running" for five minutes.
-    container.resolve(ContainerRegistrationKeys.LOGGER).error(`pagoefectivo: refund request ${row.key} failed: ${(e as Error).message}`)
-    return done({ status: "error", message: (e as Error).message })
+    const message = (e as Error).message
+    container.resolve(ContainerRegistrationKeys.LOGGER).error(`pagoefectivo: refund request ${row.key} failed: ${message}`)
+    if (refunded) return await done({ status: "pending", ...refunded.facts, amount: refunded.amount, message: `refunded; recording it failed: ${message}` })
+    return await done({ status: "error", message })
+  } finally {
+    clearInterval(heartbeat)
   }
 }
 

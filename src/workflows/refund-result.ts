@@ -58,7 +58,7 @@ export const settleRefundRecordStep = createStep(
       return new StepResponse<RefundResultOutcome, RefundRecord | null>({ kind: "anomaly", record, message }, null)
     }
     const manual = input.source === "manual"
-    const settled = await ledger.settle(input.refund_id, {
+    const settled = await ledger.settleIfOpen(input.refund_id, {
       status: input.status,
       reference_id: input.reference_id ?? null,
       bank_reference: input.bank_reference ?? null,
@@ -76,6 +76,17 @@ export const settleRefundRecordStep = createStep(
           }
         : {}),
     })
+    if (!settled) {
+      // another writer (a notification, the reconciliation, a second staff click) settled it
+      // between our read and our write: the same result is a duplicate, another an anomaly
+      const now = (await ledger.get(input.refund_id))!
+      if (now.status === input.status || (isFailure(now.status) && isFailure(input.status))) {
+        return new StepResponse<RefundResultOutcome, RefundRecord | null>({ kind: "duplicate", record: now }, null)
+      }
+      const message = `refund ${input.refund_id} became ${now.status} while the ${input.source} said ${input.status}; not applied`
+      await ledger.noteAnomaly(input.refund_id, message)
+      return new StepResponse<RefundResultOutcome, RefundRecord | null>({ kind: "anomaly", record: now, message }, null)
+    }
     return new StepResponse<RefundResultOutcome, RefundRecord | null>({ kind: "applied", record: settled }, record)
   },
   async (previous, { container }) => {
@@ -204,6 +215,27 @@ export const recomputeRefundedAmountStep = createStep(
 )
 
 /**
+ * A refund the plugin made under a key (a return, a batch line) that is now undone: its request
+ * says so ("error", nothing refunded), so that staff's retry or a resubmitted batch refunds again.
+ * Compensation puts the requests back.
+ */
+export const reopenRefundRequestsStep = createStep(
+  "pagoefectivo-reopen-refund-requests",
+  async ({ found, claimed, record }: { found: MedusaRefund; claimed: boolean; record: RefundRecord | null }, { container }) => {
+    if (!found || !claimed || !record) return new StepResponse(null, null as null | { key: string; status: string; message: string | null }[])
+    const previous = await container
+      .resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
+      .refundRequests()
+      .reopenUndone(record.refund_id, `refund ${record.refund_id} was undone (${record.failure_reason ?? record.status}); nothing was refunded: retry to refund again`)
+    return new StepResponse(null, previous)
+  },
+  async (previous, { container }) => {
+    if (!previous?.length) return
+    await container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE).refundRequests().restoreStatuses(previous)
+  }
+)
+
+/**
  * Applies PagoEfectivo's final word on a refund, from a notification or the reconciliation:
  * - completed → the record is completed (reference id, processed date), and
  *   `pagoefectivo.refund.completed` is emitted;
@@ -230,6 +262,7 @@ export const applyRefundResultWorkflow = createWorkflow("pagoefectivo-apply-refu
   removeMedusaRefundStep({ found, claimed })
   removeRefundTransactionsStep({ found, claimed })
   recomputeRefundedAmountStep({ found, claimed })
+  reopenRefundRequestsStep({ found, claimed, record })
 
   when("pagoefectivo-refund-failed-event", { claimed }, ({ claimed }) => claimed).then(() => {
     const data = transform({ outcome, found }, ({ outcome, found }) => ({ ...eventData(outcome.record!), order_id: found?.order_id ?? outcome.record!.order_id }))

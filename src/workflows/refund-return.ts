@@ -24,6 +24,19 @@ export type ReturnRefundResult =
  */
 export async function refundReturn(container: MedusaContainer, returnId: string, { retry = false, createdBy = null as string | null } = {}): Promise<ReturnRefundResult> {
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const { data: found } = await query.graph({ entity: "return", fields: ["id", "order_id"], filters: { id: returnId } })
+  const orderId = (found[0] as { order_id?: string } | undefined)?.order_id
+  if (!orderId) return { status: "ignored", message: `unknown return ${returnId}` }
+  // One return of an order at a time: each reads what the order owes after the others.
+  return container.resolve(Modules.LOCKING).execute(
+    `pagoefectivo:order-refund:${orderId}`,
+    () => refundReturnLocked(container, returnId, { retry, createdBy }),
+    { timeout: 180 }
+  )
+}
+
+async function refundReturnLocked(container: MedusaContainer, returnId: string, { retry, createdBy }: { retry: boolean; createdBy: string | null }): Promise<ReturnRefundResult> {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const { data: returns } = await query.graph({
     entity: "return",
     fields: ["id", "status", "order_id", "refund_amount", "metadata"],
@@ -31,8 +44,16 @@ export async function refundReturn(container: MedusaContainer, returnId: string,
   })
   const ret = returns[0] as { id: string; status: string; order_id: string; refund_amount: unknown; metadata: Record<string, unknown> | null } | undefined
   if (!ret) return { status: "ignored", message: `unknown return ${returnId}` }
-  if (ret.status !== "received" && ret.status !== "partially_received") {
-    return { status: "ignored", message: `return ${returnId} is ${ret.status}, not received` }
+  // Medusa emits order.return_received at each receipt; a return is refunded once, when all its
+  // items are in (staff may refund a partly received one by hand: `retry`).
+  if (ret.status !== "received" && !(retry && ret.status === "partially_received")) {
+    return {
+      status: "ignored",
+      message:
+        ret.status === "partially_received"
+          ? `return ${returnId} is partially received: it is refunded once all its items are received`
+          : `return ${returnId} is ${ret.status}, not received`,
+    }
   }
 
   const { data: orders } = await query.graph({
@@ -49,7 +70,7 @@ export async function refundReturn(container: MedusaContainer, returnId: string,
 
   const payments = await loadPayments(container, paymentIds)
   const payment = payments.find((p) => MathBN.gt(MathBN.convert(p.refundable), 0)) ?? payments[0]
-  const owed = MathBN.max(MathBN.mult(MathBN.convert(order.summary?.pending_difference ?? 0), -1), 0)
+  const owed = MathBN.max(MathBN.mult(MathBN.convert(order.summary?.raw_pending_difference ?? order.summary?.pending_difference ?? 0), -1), 0)
   const worth = ret.refund_amount !== null && ret.refund_amount !== undefined ? MathBN.convert(ret.refund_amount as any) : owed
   // Cents, rounded down: the refund never exceeds what is owed.
   const amount = MathBN.min(worth, owed, MathBN.convert(payment.refundable)).decimalPlaces(2, 1).toFixed(2)

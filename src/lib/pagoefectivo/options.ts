@@ -144,3 +144,12 @@ export function clientOptions(o: ResolvedOptions) {
     maxRetries: o.maxRetries,
   }
 }
+
+/**
+ * The longest a refund call can take with all its retries (each attempt's connect and request
+ * timeouts, and up to 10 s waited between attempts), plus a margin: a record still "requested"
+ * younger than this may be a call in progress, which nobody may judge yet.
+ */
+export function refundCallBudgetMs(o: Pick<ResolvedOptions, "requestTimeoutMs" | "connectTimeoutMs" | "maxRetries">): number {
+  return (o.requestTimeoutMs + o.connectTimeoutMs) * (o.maxRetries + 1) + o.maxRetries * 10_000 + 30_000
+}

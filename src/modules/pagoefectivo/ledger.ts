@@ -147,6 +147,11 @@ export class RefundLedger {
    * failed) is left as it is: the first final answer wins. Returns the record as stored.
    */
   async settle(refundId: string, settlement: RefundSettlement): Promise<RefundRecord | null> {
+    return (await this.settleIfOpen(refundId, settlement)) ?? (await this.get(refundId))
+  }
+
+  /** settle, answering the record only when this call moved it (null: unknown, or final already). */
+  async settleIfOpen(refundId: string, settlement: RefundSettlement): Promise<RefundRecord | null> {
     const final = !OPEN_REFUND_STATUSES.includes(settlement.status)
     const { rows } = await this.db.raw(
       `UPDATE ${TABLE} SET status = ?,
@@ -170,7 +175,7 @@ export class RefundLedger {
         OPEN_REFUND_STATUSES,
       ]
     )
-    return rows[0] ?? (await this.get(refundId))
+    return rows[0] ?? null
   }
 
   /**

@@ -56,7 +56,7 @@ export class RefundRequests {
           status, tries, started_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', 1, now())
        ON CONFLICT (key) WHERE deleted_at IS NULL DO UPDATE
-         SET status = 'running', tries = r.tries + 1, message = NULL, finished_at = NULL, updated_at = now(),
+         SET status = 'running', tries = r.tries + 1, message = NULL, finished_at = NULL, updated_at = now(), refund_id = NULL, amount = NULL,
              payment_id = coalesce(r.payment_id, excluded.payment_id), order_id = coalesce(r.order_id, excluded.order_id)
          WHERE (r.status = 'error' AND ?::boolean) OR (r.status = 'running' AND r.updated_at < now() - make_interval(secs => ?))
        RETURNING r.*, (SELECT status FROM before) AS previous`,
@@ -93,13 +93,22 @@ export class RefundRequests {
     await this.db.raw(`UPDATE ${TABLE} SET updated_at = now() WHERE key = ? AND status = 'running' AND deleted_at IS NULL`, [key])
   }
 
-  /** Records how the claimed run ended. */
-  async finish(key: string, outcome: RefundRequestOutcome): Promise<RefundRequestRow> {
+  /** The database's clock (the refund records' requested_at is written by it). */
+  async now(): Promise<Date> {
+    const { rows } = await this.db.raw(`SELECT now() AS now`)
+    return rows[0].now
+  }
+
+  /**
+   * Records how the claimed run ended, if that run still holds the claim (`tries` is the count it
+   * claimed with; a takeover increments it). Null when another run took it over.
+   */
+  async finish(key: string, outcome: RefundRequestOutcome, tries: number): Promise<RefundRequestRow | null> {
     const { rows } = await this.db.raw(
       `UPDATE ${TABLE} SET status = ?, amount = coalesce(?, amount), currency_code = coalesce(?, currency_code),
           refund_id = coalesce(?, refund_id), message = ?, payment_id = coalesce(?, payment_id), order_id = coalesce(?, order_id),
           finished_at = now(), updated_at = now()
-       WHERE key = ? AND deleted_at IS NULL
+       WHERE key = ? AND tries = ? AND status = 'running' AND deleted_at IS NULL
        RETURNING *`,
       [
         outcome.status,
@@ -110,9 +119,31 @@ export class RefundRequests {
         outcome.payment_id ?? null,
         outcome.order_id ?? null,
         key,
+        tries,
       ]
     )
-    return rows[0]
+    return rows[0] ?? null
+  }
+
+  /**
+   * The requests whose refund was undone (rejected, never received, a failed transfer) end in
+   * error, since nothing was refunded. Answers what they were, for a compensation.
+   */
+  async reopenUndone(refundId: string, message: string): Promise<{ key: string; status: string; message: string | null }[]> {
+    const { rows } = await this.db.raw(
+      `UPDATE ${TABLE} AS r SET status = 'error', message = ?, updated_at = now()
+       FROM (SELECT key, status, message FROM ${TABLE} WHERE refund_id = ? AND status IN ('ok', 'pending') AND deleted_at IS NULL FOR UPDATE) AS before
+       WHERE r.key = before.key
+       RETURNING before.key, before.status, before.message`,
+      [message.slice(0, 1000), refundId]
+    )
+    return rows
+  }
+
+  async restoreStatuses(previous: { key: string; status: string; message: string | null }[]): Promise<void> {
+    for (const p of previous) {
+      await this.db.raw(`UPDATE ${TABLE} SET status = ?, message = ?, updated_at = now() WHERE key = ? AND deleted_at IS NULL`, [p.status, p.message, p.key])
+    }
   }
 
   /** Medusa refund ids some request already accounts for (so another request never adopts them). */

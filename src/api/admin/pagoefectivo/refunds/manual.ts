@@ -1,5 +1,5 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { MedusaError } from "@medusajs/framework/utils"
+import { MedusaError, Modules } from "@medusajs/framework/utils"
 import { z } from "zod"
 import { PAGOEFECTIVO_MODULE } from "../../../../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../../../../modules/pagoefectivo/service"
@@ -55,9 +55,21 @@ export async function settleManualRefund(
   if (settledByStaff && record.status !== input.status) {
     return conflict(`Refund ${refund_id} was already marked ${record.status === "completed" ? "transferred" : "failed"}; it cannot be marked ${mark}`)
   }
+  if (record.status === "awaiting_transfer" && !(await medusaKeeps(req, refund_id))) {
+    // the Refund button's transaction rolled back after the record was written: nothing to pay
+    await pe.ledger().settle(refund_id, { status: "failed", failure_code: "not_kept", failure_reason: "Medusa did not keep this refund; nothing is to be transferred" })
+    await pe.ledger().markReversed(refund_id, "Medusa did not keep this refund")
+    return conflict(`Refund ${refund_id} was not kept by Medusa (its refund did not complete); nothing is to be transferred`)
+  }
   const { result } = await applyRefundResultWorkflow(req.scope).run({
     input: { refund_id, source: "manual", settled_by: req.auth_context?.actor_id ?? null, ...input },
   })
+  if (result.kind === "anomaly") return conflict(`Refund ${refund_id} was settled otherwise meanwhile: ${result.message}`)
   const after = (await pe.ledger().get(refund_id))!
   res.json({ outcome: result.kind === "duplicate" ? "duplicate" : "applied", undone: result.undone, refund: refundView(after) })
+}
+
+async function medusaKeeps(req: AuthenticatedMedusaRequest, refundId: string): Promise<boolean> {
+  const [refund] = await req.scope.resolve(Modules.PAYMENT).listRefunds({ id: refundId }, { select: ["id"] })
+  return !!refund
 }

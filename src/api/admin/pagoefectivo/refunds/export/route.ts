@@ -1,5 +1,5 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { MathBN } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys, MathBN } from "@medusajs/framework/utils"
 import { z } from "zod"
 import { toCsvLine } from "../../../../../lib/csv"
 import { PAGOEFECTIVO_MODULE } from "../../../../../modules/pagoefectivo"
@@ -9,12 +9,27 @@ import { parseOr400 } from "../../orders/view"
 
 const PAGE = 1000
 
+/**
+ * A day (2026-11-01: midnight in Lima, UTC−5, where PagoEfectivo's statements are kept) or an
+ * instant with its offset (2026-11-01T05:00:00Z). A time without an offset is refused: it would
+ * be read in the server's time zone. Impossible dates (2026-02-30) are refused, not rolled over.
+ */
 const date = (what: string) =>
   z
     .string({ error: `is required: ${what}` })
     .trim()
-    .refine((s) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), "must be an ISO date such as 2026-11-01 or 2026-11-01T05:00:00Z")
-    .transform((s) => new Date(s))
+    .transform((s, ctx) => {
+      const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s)
+      const instant = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.exec(s)
+      const parts = day ?? instant
+      const d = day ? new Date(`${s}T00:00:00-05:00`) : instant ? new Date(s) : null
+      const real = parts && new Date(Date.UTC(+parts[1], +parts[2] - 1, +parts[3])).toISOString().slice(0, 10) === `${parts[1]}-${parts[2]}-${parts[3]}`
+      if (!d || Number.isNaN(d.getTime()) || !real) {
+        ctx.addIssue({ code: "custom", message: "must be a date such as 2026-11-01 (Lima) or an instant with its offset such as 2026-11-01T05:00:00Z" })
+        return z.NEVER
+      }
+      return d
+    })
 
 const Query = z
   .object({
@@ -61,30 +76,46 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse) => {
   res.setHeader("content-disposition", `attachment; filename="${name}"`)
   res.setHeader("cache-control", "no-store")
 
+  // the client went away: stop reading pages (res, not req: a consumed request body closes req)
   let closed = false
-  req.on("close", () => (closed = true))
+  res.on("close", () => (closed = true))
   const write = async (chunk: string) => {
-    if (!res.write(chunk)) await new Promise<void>((resolve) => res.once("drain", resolve).once("close", resolve))
+    if (res.write(chunk) || closed) return
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        res.off("drain", done)
+        res.off("close", done)
+        resolve()
+      }
+      res.on("drain", done)
+      res.on("close", done)
+    })
   }
 
-  await write(format === "csv" ? toCsvLine([...COLUMNS]) : "[")
-  let after: { cursor: string; id: string } | null = null
-  let first = true
-  while (!closed) {
-    const page = await ledger.pageForExport(from, to, after, PAGE)
-    if (!page.length) break
-    after = { cursor: page[page.length - 1].cursor, id: page[page.length - 1].id }
-    let chunk = ""
-    for (const r of page) {
-      const line = row(r)
-      if (format === "csv") chunk += toCsvLine(COLUMNS.map((c) => line[c]))
-      else {
-        chunk += (first ? "\n" : ",\n") + JSON.stringify(line)
-        first = false
+  try {
+    await write(format === "csv" ? toCsvLine([...COLUMNS]) : "[")
+    let after: { cursor: string; id: string } | null = null
+    let first = true
+    while (!closed) {
+      const page = await ledger.pageForExport(from, to, after, PAGE)
+      if (!page.length) break
+      after = { cursor: page[page.length - 1].cursor, id: page[page.length - 1].id }
+      let chunk = ""
+      for (const r of page) {
+        const line = row(r)
+        if (format === "csv") chunk += toCsvLine(COLUMNS.map((c) => line[c]))
+        else {
+          chunk += (first ? "\n" : ",\n") + JSON.stringify(line)
+          first = false
+        }
       }
+      await write(chunk)
+      if (page.length < PAGE) break
     }
-    await write(chunk)
-    if (page.length < PAGE) break
+    res.end(format === "csv" ? undefined : "\n]\n")
+  } catch (e) {
+    // the status line is gone already: cut the download so the file is visibly incomplete
+    req.scope.resolve(ContainerRegistrationKeys.LOGGER).error(`pagoefectivo: refund export failed mid-stream: ${(e as Error).message}`)
+    res.destroy(e as Error)
   }
-  res.end(format === "csv" ? undefined : "\n]\n")
 }

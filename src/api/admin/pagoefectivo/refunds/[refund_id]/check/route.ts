@@ -3,7 +3,7 @@ import { MedusaError } from "@medusajs/framework/utils"
 import { z } from "zod"
 import { PAGOEFECTIVO_MODULE } from "../../../../../../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../../../../../../modules/pagoefectivo/service"
-import { reconcileRefund } from "../../../../../../workflows/reconcile"
+import { reconcileRefund, refundCallInProgress } from "../../../../../../workflows/reconcile"
 import { ID_PATTERN, type RefundView, parseOr400, refundView } from "../../../orders/view"
 
 const Params = z.object({ refund_id: z.string().regex(ID_PATTERN, "must be a refund id") })
@@ -37,6 +37,10 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfec
   const record = await pe.ledger().get(refund_id)
   if (!record) throw new MedusaError(MedusaError.Types.NOT_FOUND, `PagoEfectivo refund with id "${refund_id}" was not found`)
 
+  if (refundCallInProgress(pe, record)) {
+    res.status(409).json({ type: "conflict", message: `Refund ${refund_id} cannot be checked yet: its call to PagoEfectivo may still be under way; try again in a minute` } as any)
+    return
+  }
   if (!checkable(record)) {
     const why =
       (record.status as string) === "awaiting_transfer"
