@@ -1,12 +1,14 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { createLimiter } from "../lib/concurrency"
 import { NOTIFICATION_RECEIVED_EVENT } from "../lib/pagoefectivo/events"
+import { yieldToAcknowledgements } from "../lib/pagoefectivo/notification-pace"
 import { applyNotification } from "../workflows/process-notification"
 
 /**
  * At most this many notifications are applied at once in this process; the rest wait in order.
  * Applying one is a workflow run, much dearer than acknowledging it, so under a burst the route
- * keeps answering PagoEfectivo fast while the backlog drains behind it. Nothing is lost if the
+ * keeps answering PagoEfectivo fast while the backlog drains behind it; during a burst of
+ * acknowledgements applying also waits its turn (see notification-pace.ts). Nothing is lost if the
  * process stops: every notification is stored first, and the reconciliation applies any left
  * "received".
  */
@@ -18,7 +20,10 @@ const apply = createLimiter(Number(process.env.PAGOEFECTIVO_NOTIFICATION_CONCURR
  * delivery of the same notification or by the reconciliation.
  */
 export default async function pagoefectivoNotificationHandler({ event, container }: SubscriberArgs<{ id: string }>) {
-  await apply(() => applyNotification(container, event.data.id))
+  await apply(async () => {
+    await yieldToAcknowledgements()
+    await applyNotification(container, event.data.id)
+  })
 }
 
 export const config: SubscriberConfig = {
