@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs"
 import type { ExecArgs, MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { parseCsv } from "../lib/csv"
-import { PROVIDER_ID_PREFIX } from "../workflows/process-notification"
+import { ORDER_PAYMENT_FIELDS, pagoEfectivoPaymentIds } from "../workflows/refund-once"
 import { type BatchItem, type BatchProblem, MAX_BATCH_ITEMS, batchItemSchema, checkPayments, runRefundBatch } from "../workflows/refund-batch"
 
 /**
@@ -105,13 +105,13 @@ async function pagoEfectivoPaymentsOf(container: MedusaContainer, orderIds: stri
   if (!orderIds.length) return new Map()
   const { data } = await container.resolve(ContainerRegistrationKeys.QUERY).graph({
     entity: "order",
-    fields: ["id", "payment_collections.payments.id", "payment_collections.payments.provider_id"],
+    fields: ["id", ...ORDER_PAYMENT_FIELDS],
     filters: { id: orderIds },
   })
   const map = new Map<string, string>()
   for (const o of data as any[]) {
-    const p = (o.payment_collections ?? []).flatMap((pc: any) => pc?.payments ?? []).find((p: any) => String(p.provider_id).startsWith(PROVIDER_ID_PREFIX))
-    if (p) map.set(o.id, p.id)
+    const [paymentId] = pagoEfectivoPaymentIds(o)
+    if (paymentId) map.set(o.id, paymentId)
   }
   return map
 }

@@ -16,6 +16,9 @@ import { type RefundResultOutcome, applyRefundResultWorkflow } from "./refund-re
 
 export const PROVIDER_ID_PREFIX = "pp_pagoefectivo_"
 
+/** Whether a payment (or session) was made with this plugin's provider. */
+export const isPagoEfectivoProvider = (providerId: string | null | undefined): boolean => !!providerId && providerId.startsWith(PROVIDER_ID_PREFIX)
+
 export type NotificationTarget =
   | { kind: "cip.paid"; notification_id: string; session_id: string; amount: number }
   | { kind: "cip.expired"; notification_id: string; session_id: string; order_id: string | null; cancel_order: boolean }
@@ -66,7 +69,7 @@ async function resolveCipTarget(
     filters: { id: sessionId },
   })
   const session = sessions[0]
-  if (!session || !String(session.provider_id).startsWith(PROVIDER_ID_PREFIX)) {
+  if (!session || !isPagoEfectivoProvider(session.provider_id)) {
     return { kind: "unmatched", notification_id: id, reason: `no PagoEfectivo payment session ${sessionId}` }
   }
   if (String((session.data as Record<string, unknown>)?.cip) !== n.data.cip) {

@@ -311,7 +311,8 @@ export function refundCallInProgress(pe: PagoEfectivoModuleService, record: Pick
   return record.status === "requested" && Date.now() - new Date(record.requested_at).getTime() < refundCallBudgetMs(pe.options)
 }
 
-async function medusaHasRefund(container: MedusaContainer, refundId: string): Promise<boolean> {
+/** Whether Medusa keeps a Refund row with this id (its refund call returned and committed). */
+export async function medusaHasRefund(container: MedusaContainer, refundId: string): Promise<boolean> {
   const [refund] = await container.resolve(Modules.PAYMENT).listRefunds({ id: refundId }, { select: ["id"] })
   return !!refund
 }

@@ -6,7 +6,7 @@ import { toWireAmount } from "../lib/pagoefectivo/amount"
 import { createLimiter } from "../lib/concurrency"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { PROVIDER_ID_PREFIX } from "./process-notification"
+import { isPagoEfectivoProvider } from "./process-notification"
 import { type RefundOnceResult, loadPayments, refundOnce } from "./refund-once"
 
 export const MAX_BATCH_ITEMS = 500
@@ -92,7 +92,7 @@ export async function checkPayments(container: MedusaContainer, items: Pick<Batc
     const line = lines?.[index] ?? index + 1
     const p = payments.get(item.payment_id)
     if (!p) problems.push({ line, field: "payment_id", message: `unknown payment ${item.payment_id}` })
-    else if (!p.provider_id.startsWith(PROVIDER_ID_PREFIX)) problems.push({ line, field: "payment_id", message: `payment ${p.id} was not made with PagoEfectivo (${p.provider_id})` })
+    else if (!isPagoEfectivoProvider(p.provider_id)) problems.push({ line, field: "payment_id", message: `payment ${p.id} was not made with PagoEfectivo (${p.provider_id})` })
     else if (item.currency_code && item.currency_code !== p.currency_code.toUpperCase()) {
       problems.push({ line, field: "currency_code", message: `payment ${p.id} is in ${p.currency_code.toUpperCase()}, not ${item.currency_code}` })
     }

@@ -2,10 +2,10 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MathBN } from "@medusajs/framework/utils"
 import { refundPaymentWorkflow } from "@medusajs/medusa/core-flows"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
-import type { RefundRecord } from "../modules/pagoefectivo/ledger"
+import { COUNTED_STATUSES, type RefundRecord } from "../modules/pagoefectivo/ledger"
 import type { NewRefundRequest, RefundRequestOutcome, RefundRequestRow } from "../modules/pagoefectivo/refund-requests"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { PROVIDER_ID_PREFIX } from "./process-notification"
+import { isPagoEfectivoProvider } from "./process-notification"
 
 /** A payment as the keyed refunds need it. */
 export type PaymentFacts = {
@@ -90,7 +90,7 @@ export async function refundOnce(container: MedusaContainer, input: RefundOnceIn
 
     const [payment] = await loadPayments(container, [input.payment_id])
     if (!payment) return await done({ status: "error", message: `unknown payment ${input.payment_id}` })
-    if (!payment.provider_id.startsWith(PROVIDER_ID_PREFIX)) {
+    if (!isPagoEfectivoProvider(payment.provider_id)) {
       return await done({ status: "error", message: `payment ${payment.id} was not made with PagoEfectivo (${payment.provider_id})` })
     }
     const facts = { payment_id: payment.id, order_id: payment.order_id, currency_code: payment.currency_code.toUpperCase() }
@@ -140,6 +140,14 @@ export async function refundOnce(container: MedusaContainer, input: RefundOnceIn
   }
 }
 
+/** The fields of an order that pagoEfectivoPaymentIds reads. */
+export const ORDER_PAYMENT_FIELDS = ["payment_collections.payments.id", "payment_collections.payments.provider_id"]
+
+/** The ids of an order's PagoEfectivo payments (an order row queried with ORDER_PAYMENT_FIELDS). */
+export function pagoEfectivoPaymentIds(order: { payment_collections?: ({ payments?: { id: string; provider_id: string }[] | null } | null)[] | null }): string[] {
+  return (order.payment_collections ?? []).flatMap((pc) => pc?.payments ?? []).filter((p) => isPagoEfectivoProvider(p.provider_id)).map((p) => p.id)
+}
+
 /** What Medusa's query says of these payments: provider, currency, order, still refundable. */
 export async function loadPayments(container: MedusaContainer, ids: string[]): Promise<PaymentFacts[]> {
   if (!ids.length) return []
@@ -161,8 +169,6 @@ export async function loadPayments(container: MedusaContainer, ids: string[]): P
   })
 }
 
-const COUNTED = ["requested", "pending", "verifying", "awaiting_transfer", "completed"]
-
 /**
  * The refund record a run made on this payment since `since`: the newest of that amount that no
  * other request accounts for; with `counted`, only one Medusa still counts.
@@ -175,7 +181,7 @@ async function findMade(
   { counted = true }: { counted?: boolean } = {}
 ): Promise<RefundRecord | null> {
   const records = (await pe.ledger().madeSince(paymentId, since)).filter(
-    (r) => (amount === null || MathBN.eq(MathBN.convert(r.amount), MathBN.convert(amount))) && (!counted || (COUNTED.includes(r.status) && !r.reversed_at))
+    (r) => (amount === null || MathBN.eq(MathBN.convert(r.amount), MathBN.convert(amount))) && (!counted || (COUNTED_STATUSES.includes(r.status) && !r.reversed_at))
   )
   const taken = await pe.refundRequests().claimedRefundIds(records.map((r) => r.refund_id))
   return records.find((r) => !taken.has(r.refund_id)) ?? null

@@ -1,8 +1,7 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MathBN, Modules } from "@medusajs/framework/utils"
 import { PAGOEFECTIVO_EVENTS } from "../lib/pagoefectivo/events"
-import { PROVIDER_ID_PREFIX } from "./process-notification"
-import { type RefundOnceResult, loadPayments, refundOnce } from "./refund-once"
+import { ORDER_PAYMENT_FIELDS, type RefundOnceResult, loadPayments, pagoEfectivoPaymentIds, refundOnce } from "./refund-once"
 
 export type ReturnRefundResult =
   | RefundOnceResult
@@ -58,14 +57,11 @@ async function refundReturnLocked(container: MedusaContainer, returnId: string, 
 
   const { data: orders } = await query.graph({
     entity: "order",
-    fields: ["id", "currency_code", "summary.*", "payment_collections.payments.id", "payment_collections.payments.provider_id"],
+    fields: ["id", "currency_code", "summary.*", ...ORDER_PAYMENT_FIELDS],
     filters: { id: ret.order_id },
   })
   const order = orders[0] as any
-  const paymentIds: string[] = (order?.payment_collections ?? [])
-    .flatMap((pc: any) => pc?.payments ?? [])
-    .filter((p: any) => String(p.provider_id).startsWith(PROVIDER_ID_PREFIX))
-    .map((p: any) => p.id)
+  const paymentIds = order ? pagoEfectivoPaymentIds(order) : []
   if (!paymentIds.length) return { status: "ignored", message: `order ${ret.order_id} was not paid with PagoEfectivo` }
 
   const payments = await loadPayments(container, paymentIds)

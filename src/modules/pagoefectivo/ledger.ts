@@ -60,10 +60,21 @@ export type RefundSettlement = {
   settled_by?: string | null
 }
 
-/** Statuses that a later answer may still change. */
-export const OPEN_REFUND_STATUSES: RefundRecordStatus[] = ["requested", "pending", "verifying", "awaiting_transfer"]
+/** Statuses waiting for PagoEfectivo's word (its answer, notification or status query). */
+export const AWAITING_GATEWAY_STATUSES: RefundRecordStatus[] = ["requested", "pending", "verifying"]
+/** Statuses that a later answer may still change (PagoEfectivo's, or staff's for a bank transfer). */
+export const OPEN_REFUND_STATUSES: RefundRecordStatus[] = [...AWAITING_GATEWAY_STATUSES, "awaiting_transfer"]
 /** Statuses whose money is (or may be) on its way back to the shopper. */
-const COUNTED_STATUSES: RefundRecordStatus[] = ["requested", "pending", "verifying", "awaiting_transfer", "completed"]
+export const COUNTED_STATUSES: RefundRecordStatus[] = [...OPEN_REFUND_STATUSES, "completed"]
+
+/**
+ * What the reconciliation (and the admin's "Check status now") may settle: a record waiting for
+ * PagoEfectivo, or a rejected/failed one that Medusa still counts. listForReconciliation's SQL
+ * selects the same.
+ */
+export function needsReconciliation(r: Pick<RefundRecord, "status" | "reversed_at">): boolean {
+  return AWAITING_GATEWAY_STATUSES.includes(r.status) || ((r.status === "rejected" || r.status === "failed") && !r.reversed_at)
+}
 
 const TABLE = "pagoefectivo_refund"
 
@@ -127,9 +138,9 @@ export class RefundLedger {
           reference_id = coalesce(v.reference_id, r.reference_id), trace_id = coalesce(v.trace_id, r.trace_id),
           failure_code = NULL, failure_reason = NULL, settled_at = now(), updated_at = now()
        FROM jsonb_to_recordset(?::jsonb) AS v(refund_id text, reference_id text, trace_id text)
-       WHERE r.refund_id = v.refund_id AND r.deleted_at IS NULL AND r.status IN ('requested', 'pending', 'verifying')
+       WHERE r.refund_id = v.refund_id AND r.deleted_at IS NULL AND r.status = ANY(?)
        RETURNING r.*`,
-      [JSON.stringify(completions.map((c) => ({ refund_id: c.refund_id, reference_id: c.reference_id ?? null, trace_id: c.trace_id ?? null })))]
+      [JSON.stringify(completions.map((c) => ({ refund_id: c.refund_id, reference_id: c.reference_id ?? null, trace_id: c.trace_id ?? null }))), AWAITING_GATEWAY_STATUSES]
     )
     return rows
   }
@@ -237,11 +248,11 @@ export class RefundLedger {
       `SELECT * FROM ${TABLE}
        WHERE deleted_at IS NULL
          AND updated_at < now() - make_interval(mins => ?)
-         AND (status IN ('requested', 'pending', 'verifying') OR (status IN ('rejected', 'failed') AND reversed_at IS NULL))
+         AND (status = ANY(?) OR (status IN ('rejected', 'failed') AND reversed_at IS NULL))
          AND (?::text IS NULL OR id > ?)
        ORDER BY id
        LIMIT ?`,
-      [olderThanMinutes, afterId, afterId, limit]
+      [olderThanMinutes, AWAITING_GATEWAY_STATUSES, afterId, afterId, limit]
     )
     return rows
   }

@@ -1,6 +1,9 @@
-import type { MedusaRequest } from "@medusajs/framework/http"
+import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
-import type { z } from "zod"
+import { z } from "zod"
+import { PAGOEFECTIVO_MODULE } from "../../../../modules/pagoefectivo"
+import type { RefundRecord } from "../../../../modules/pagoefectivo/ledger"
+import type PagoEfectivoModuleService from "../../../../modules/pagoefectivo/service"
 
 /**
  * What the admin's PagoEfectivo panel shows (src/admin/widgets/pagoefectivo-order.tsx), shared by
@@ -94,5 +97,24 @@ export function parseOr400<S extends z.ZodTypeAny>(schema: S, value: unknown, wh
 
 /** Path ids: Medusa ids are prefix_ULID; anything outside this shape cannot name a record. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/
+
+const RefundParams = z.object({ refund_id: z.string().regex(ID_PATTERN, "must be a refund id") })
+
+/** The refund record named by the path's `:refund_id` (400 for a malformed id, 404 for an unknown one). */
+export async function refundRecordOf(req: MedusaRequest): Promise<{ pe: PagoEfectivoModuleService; record: RefundRecord }> {
+  const { refund_id } = parseOr400(RefundParams, req.params, "path")
+  const pe = req.scope.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
+  const record = await pe.ledger().get(refund_id)
+  if (!record) throw new MedusaError(MedusaError.Types.NOT_FOUND, `PagoEfectivo refund with id "${refund_id}" was not found`)
+  return { pe, record }
+}
+
+/**
+ * Answers a 409 with its reason. Sent directly: Medusa's error handler replaces a CONFLICT's
+ * message with a generic "retry with the Idempotency-Key" text, which would hide why.
+ */
+export function sendConflict(res: MedusaResponse<any>, message: string, extra: Record<string, unknown> = {}): void {
+  res.status(409).json({ type: "conflict", message, ...extra })
+}
 
 export type { MedusaRequest }

@@ -1,12 +1,8 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { MedusaError, Modules } from "@medusajs/framework/utils"
 import { z } from "zod"
-import { PAGOEFECTIVO_MODULE } from "../../../../modules/pagoefectivo"
-import type PagoEfectivoModuleService from "../../../../modules/pagoefectivo/service"
+import { medusaHasRefund } from "../../../../workflows/reconcile"
 import { type RefundResultInput, applyRefundResultWorkflow } from "../../../../workflows/refund-result"
-import { ID_PATTERN, type RefundView, parseOr400, refundView } from "../orders/view"
-
-const Params = z.object({ refund_id: z.string().regex(ID_PATTERN, "must be a refund id") })
+import { type RefundView, parseOr400, refundRecordOf, refundView, sendConflict } from "../orders/view"
 
 export type AdminPagoEfectivoManualSettleResponse = {
   /** applied: the refund was settled now; duplicate: it already was, the same way. */
@@ -41,21 +37,18 @@ export async function settleManualRefund(
   res: MedusaResponse<AdminPagoEfectivoManualSettleResponse>,
   input: Pick<RefundResultInput, "status" | "reason" | "bank_reference">
 ) {
-  const { refund_id } = parseOr400(Params, req.params, "path")
-  const pe = req.scope.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
-  const record = await pe.ledger().get(refund_id)
-  if (!record) throw new MedusaError(MedusaError.Types.NOT_FOUND, `PagoEfectivo refund with id "${refund_id}" was not found`)
+  const { pe, record } = await refundRecordOf(req)
+  const { refund_id } = record
   const settledByStaff = record.bank_reference !== null || record.failure_code === "transfer_failed"
   const mark = input.status === "completed" ? "transferred" : "failed"
-  // 409s are answered here: Medusa's error handler replaces a CONFLICT's message with its own
-  const conflict = (message: string) => void res.status(409).json({ type: "conflict", message } as any)
+  const conflict = (message: string) => sendConflict(res, message)
   if (record.status !== "awaiting_transfer" && !settledByStaff) {
     return conflict(`Refund ${refund_id} is ${record.status}, not awaiting a bank transfer: only a manual refund can be marked ${mark}`)
   }
   if (settledByStaff && record.status !== input.status) {
     return conflict(`Refund ${refund_id} was already marked ${record.status === "completed" ? "transferred" : "failed"}; it cannot be marked ${mark}`)
   }
-  if (record.status === "awaiting_transfer" && !(await medusaKeeps(req, refund_id))) {
+  if (record.status === "awaiting_transfer" && !(await medusaHasRefund(req.scope, refund_id))) {
     // the Refund button's transaction rolled back after the record was written: nothing to pay
     await pe.ledger().settle(refund_id, { status: "failed", failure_code: "not_kept", failure_reason: "Medusa did not keep this refund; nothing is to be transferred" })
     await pe.ledger().markReversed(refund_id, "Medusa did not keep this refund")
@@ -67,9 +60,4 @@ export async function settleManualRefund(
   if (result.kind === "anomaly") return conflict(`Refund ${refund_id} was settled otherwise meanwhile: ${result.message}`)
   const after = (await pe.ledger().get(refund_id))!
   res.json({ outcome: result.kind === "duplicate" ? "duplicate" : "applied", undone: result.undone, refund: refundView(after) })
-}
-
-async function medusaKeeps(req: AuthenticatedMedusaRequest, refundId: string): Promise<boolean> {
-  const [refund] = await req.scope.resolve(Modules.PAYMENT).listRefunds({ id: refundId }, { select: ["id"] })
-  return !!refund
 }

@@ -4,7 +4,7 @@ import { z } from "zod"
 import { PAGOEFECTIVO_MODULE } from "../../../../../modules/pagoefectivo"
 import type { RefundRequestStatus } from "../../../../../modules/pagoefectivo/models/refund-request"
 import type PagoEfectivoModuleService from "../../../../../modules/pagoefectivo/service"
-import { PROVIDER_ID_PREFIX } from "../../../../../workflows/process-notification"
+import { isPagoEfectivoProvider } from "../../../../../workflows/process-notification"
 import { ID_PATTERN, type CipView, type RefundView, cipView, parseOr400, refundView } from "../view"
 
 const Params = z.object({ id: z.string().regex(ID_PATTERN, "must be an order id") })
@@ -43,7 +43,6 @@ type OrderRow = {
   }[]
 }
 
-const isPagoEfectivo = (providerId: string | undefined) => !!providerId && providerId.startsWith(PROVIDER_ID_PREFIX)
 const time = (d: string | Date | null | undefined) => (d ? new Date(d).getTime() : 0)
 
 /**
@@ -79,8 +78,8 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfect
   if (!order) throw new MedusaError(MedusaError.Types.NOT_FOUND, `Order with id "${id}" was not found`)
 
   const collections = order.payment_collections ?? []
-  const payments = collections.flatMap((pc) => pc.payments ?? []).filter((p) => isPagoEfectivo(p.provider_id))
-  const sessions = collections.flatMap((pc) => pc.payment_sessions ?? []).filter((s) => isPagoEfectivo(s.provider_id))
+  const payments = collections.flatMap((pc) => pc.payments ?? []).filter((p) => isPagoEfectivoProvider(p.provider_id))
+  const sessions = collections.flatMap((pc) => pc.payment_sessions ?? []).filter((s) => isPagoEfectivoProvider(s.provider_id))
 
   // The CIP: the captured PagoEfectivo payment's, else the latest payment's, else the latest
   // session's (an order placed while its CIP is unpaid has a session and no payment yet).

@@ -1,4 +1,5 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
+import { sendConflict } from "../../orders/view"
 import { BatchConflictError, type BatchProblem, type BatchResult, runRefundBatch, validateBatch } from "../../../../../workflows/refund-batch"
 
 const CONCURRENCY = Number(process.env.PAGOEFECTIVO_BATCH_CONCURRENCY) || 4
@@ -33,8 +34,7 @@ export const POST = async (req: AuthenticatedMedusaRequest, res: MedusaResponse<
     })
     res.json(result)
   } catch (e) {
-    // answered here: Medusa's error handler replaces a CONFLICT's message with its own
-    if (e instanceof BatchConflictError) return void res.status(409).json({ type: "conflict", message: e.message, problems: [] })
+    if (e instanceof BatchConflictError) return sendConflict(res, e.message, { problems: [] })
     throw e
   }
 }
