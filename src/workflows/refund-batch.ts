@@ -3,7 +3,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { z } from "zod"
 import { toWireAmount } from "../lib/pagoefectivo/amount"
-import { createLimiter } from "../lib/concurrency"
+import { forEachLimited } from "../lib/concurrency"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
 import { isPagoEfectivoProvider } from "./process-notification"
@@ -127,8 +127,9 @@ export async function runRefundBatch(
 ): Promise<BatchResult> {
   const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
-  const opened = await pe.refundRequests().openBatch(batch_key, batchHash(items), items.length, created_by)
-  if (opened.items_hash !== batchHash(items)) {
+  const hash = batchHash(items)
+  const opened = await pe.refundRequests().openBatch(batch_key, hash, items.length, created_by)
+  if (opened.items_hash !== hash) {
     throw new BatchConflictError(`batch ${batch_key} was already submitted with other items; use a new batch key for a new batch`)
   }
 
@@ -139,7 +140,6 @@ export async function runRefundBatch(
   let pausedUntil = 0
   let backoffMs = 1000
   let done = 0
-  const run = createLimiter(Math.max(1, concurrency))
   const runItem = async (i: number): Promise<BatchItemResult> => {
     const item = items[i]
     for (let attempt = 1; ; attempt++) {
@@ -167,16 +167,12 @@ export async function runRefundBatch(
       return { line: i + 1, payment_id: item.payment_id, ...rest }
     }
   }
-  await Promise.all(
-    [...byPayment.values()].map((lines) =>
-      run(async () => {
-        for (const i of lines) {
-          results[i] = await runItem(i)
-          onItem?.(results[i], ++done, items.length)
-        }
-      })
-    )
-  )
+  await forEachLimited([...byPayment.values()], concurrency, async (lines) => {
+    for (const i of lines) {
+      results[i] = await runItem(i)
+      onItem?.(results[i], ++done, items.length)
+    }
+  })
 
   const counts = { ok: 0, pending: 0, error: 0, skipped: 0, running: 0 }
   for (const r of results) counts[r.status]++
