@@ -15,7 +15,8 @@ import { type PostgresConnection, ensurePostgres } from "../../../scripts/lib/po
 import { SANDBOX_DEFAULTS, type SandboxHandle, startSandbox } from "../../../sandbox/server"
 
 export const ARTIFACTS = path.join(REPO_ROOT, "integration-tests", "e2e", "artifacts")
-export const E2E_DB = "medusa_pagoefectivo_e2e"
+/** PAGOEFECTIVO_E2E_DB: another name, so that two checkouts can run the browser specs at once. */
+export const E2E_DB = process.env.PAGOEFECTIVO_E2E_DB || "medusa_pagoefectivo_e2e"
 export const ADMIN_EMAIL = "admin@tienda.pe"
 export const ADMIN_PASSWORD = "supersecret-e2e"
 
