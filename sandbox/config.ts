@@ -127,6 +127,11 @@ export const faultSchema = z
     times: z.number().int().positive().optional(),
     // Request faults
     latencyMs: z.number().int().nonnegative().max(120_000).optional(),
+    /**
+     * Read the request, then hold it until POST /__sandbox/held/release (or a reset): a call
+     * PagoEfectivo is still processing after the client gave up. Processed as usual when released.
+     */
+    hold: z.literal(true).optional(),
     /** 400-599 for an error answer; with `body`, any status 200-599. */
     status: z.number().int().min(200).max(599).optional(),
     retryAfter: z.number().int().nonnegative().optional(),
@@ -145,7 +150,7 @@ export const faultSchema = z
     if (!isNotification && !f.path.startsWith("/")) {
       ctx.addIssue({ code: "custom", path: ["path"], message: 'must start with "/" or be "notifications"' })
     }
-    const requestKeys = ["method", "latencyMs", "status", "retryAfter", "dropConnection", "body"] as const
+    const requestKeys = ["method", "latencyMs", "hold", "status", "retryAfter", "dropConnection", "body"] as const
     const notificationKeys = ["eventType", "duplicate", "delayMs", "drop"] as const
     const wrong = isNotification ? requestKeys : notificationKeys
     for (const key of wrong) {
@@ -159,7 +164,7 @@ export const faultSchema = z
     }
     const effects = isNotification
       ? [f.duplicate, f.delayMs, f.drop]
-      : [f.latencyMs, f.status, f.retryAfter, f.dropConnection, f.body]
+      : [f.latencyMs, f.hold, f.status, f.retryAfter, f.dropConnection, f.body]
     if (effects.every((e) => e === undefined)) {
       ctx.addIssue({ code: "custom", path: [], message: "a fault needs at least one effect" })
     }
@@ -168,6 +173,9 @@ export const faultSchema = z
     }
     if (f.body !== undefined && f.dropConnection !== undefined) {
       ctx.addIssue({ code: "custom", path: ["body"], message: "use either body or dropConnection" })
+    }
+    if (f.hold && (f.status !== undefined || f.body !== undefined || f.dropConnection !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["hold"], message: "a held request is processed when released: use hold alone (or with latencyMs)" })
     }
     if (f.status !== undefined && f.dropConnection !== undefined) {
       ctx.addIssue({ code: "custom", path: ["dropConnection"], message: "use either status or dropConnection" })

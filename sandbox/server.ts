@@ -179,6 +179,8 @@ export interface SandboxCounters {
   refundsCreated: number
   /** Every API request received, faulted ones included, by "METHOD /route/{param}". */
   requests: Record<string, number>
+  /** Requests a `hold` fault holds right now (POST /__sandbox/held/release lets them go). */
+  held: number
 }
 
 export interface SandboxState {
@@ -440,6 +442,8 @@ class Sandbox {
   private tokenGeneration = 0
   private readonly seq = { cip: FIRST_CIP, operation: FIRST_OPERATION_NUMBER, refund: 1, delivery: 1, fault: 1 }
   private readonly timers = new Map<NodeJS.Timeout, () => void>()
+  /** Requests a `hold` fault holds, waiting for POST /__sandbox/held/release. */
+  private readonly held: (() => void)[] = []
   private readonly outbound = new Set<http.ClientRequest>()
   private readonly inflight = new Set<Promise<void>>()
 
@@ -464,7 +468,7 @@ class Sandbox {
       deliveries: [],
       config: structuredClone(this.initialConfig),
       faults: [],
-      counters: { authorizations: 0, refundsCreated: 0, requests: {} },
+      counters: { authorizations: 0, refundsCreated: 0, requests: {}, held: 0 },
     }
     this.routes = this.buildRoutes()
     this.server = http.createServer((req, res) => {
@@ -501,6 +505,7 @@ class Sandbox {
     this.epoch++
     if (this.sweeper) clearInterval(this.sweeper)
     this.cancelTimers()
+    this.releaseHeld()
     for (const req of this.outbound) req.destroy()
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()))
     this.server.closeAllConnections()
@@ -517,7 +522,15 @@ class Sandbox {
     s.deliveries.length = 0
     s.faults.length = 0
     s.config = structuredClone(this.initialConfig)
-    s.counters = { authorizations: 0, refundsCreated: 0, requests: {} }
+    s.counters = { authorizations: 0, refundsCreated: 0, requests: {}, held: 0 }
+    this.releaseHeld()
+  }
+
+  /** Lets every request a `hold` fault holds go on; answers how many. */
+  private releaseHeld(): number {
+    const waiting = this.held.splice(0)
+    for (const go of waiting) go()
+    return waiting.length
   }
 
   /** Resolves true after ms, or false at once when the sandbox resets or closes meanwhile. */
@@ -603,6 +616,7 @@ class Sandbox {
         this.reset()
         return json(200, this.snapshot())
       }),
+      r("POST", "/__sandbox/held/release", "control", () => json(200, { released: this.releaseHeld() })),
       r("POST", "/__sandbox/tokens/revoke", "control", () => {
         this.tokenGeneration++
         return json(200, { revoked: true })
@@ -643,6 +657,7 @@ class Sandbox {
       const { route, params } = match
 
       let fault: SandboxFault | undefined
+      let held: Buffer | undefined
       if (route.kind !== "control") {
         const key = `${method} ${route.template}`
         this.state.counters.requests[key] = (this.state.counters.requests[key] ?? 0) + 1
@@ -652,6 +667,14 @@ class Sandbox {
         note = ` fault=${fault.id}`
         if (fault.latencyMs) {
           await new Promise((r) => setTimeout(r, fault!.latencyMs))
+        }
+        if (fault.hold) {
+          // read it now (the client may give up meanwhile), process it when released
+          held = await this.readBody(req)
+          note += " (held)"
+          this.state.counters.held++
+          await new Promise<void>((go) => this.held.push(go))
+          this.state.counters.held = Math.max(0, this.state.counters.held - 1)
         }
         if (fault.dropConnection === "before") {
           note += " (connection dropped before processing)"
@@ -670,7 +693,7 @@ class Sandbox {
         }
       }
 
-      const raw = await this.readBody(req)
+      const raw = held ?? (await this.readBody(req))
       const ctx: Ctx = { req, res, method, path, cid, raw }
       let reply: Reply
       try {

@@ -16,6 +16,9 @@ export function useSandbox(env: Record<string, string> = {}) {
     process.env.PAGOEFECTIVO_BASE_URL = handle.sandbox.apiUrl
     // Short timeouts keep the fault specs quick; the defaults are 10 s / 3 retries.
     process.env.PAGOEFECTIVO_REQUEST_TIMEOUT_MS ??= "1500"
+    // A refund call's lease (nobody judges it meanwhile), 120 s by default: short here, so that the
+    // specs can judge unconfirmed refunds without waiting two minutes.
+    process.env.PAGOEFECTIVO_REFUND_CALL_LEASE_SECONDS ??= "5"
     Object.assign(process.env, env)
   })
   afterAll(async () => {
@@ -72,6 +75,10 @@ export class SandboxControl {
   }
   pay(cip: string, body: Record<string, unknown> = {}) {
     return this.call("POST", `/__sandbox/cips/${cip}/pay`, { wait: true, ...body })
+  }
+  /** Lets the requests a `hold` fault holds go on. */
+  releaseHeld() {
+    return this.call("POST", "/__sandbox/held/release")
   }
   expire(cip: string) {
     return this.call("POST", `/__sandbox/cips/${cip}/expire`, { wait: true })

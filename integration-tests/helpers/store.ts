@@ -111,6 +111,50 @@ export function useStore(api: Api, getContainer: () => MedusaContainer, sandbox:
       })
     },
 
+    /** The refund's record once its call lease has run out (nobody judges it before). */
+    async afterLease(refundId: string) {
+      return eventually(async () => {
+        const [r] = await f.pe().listPagoEfectivoRefunds({ refund_id: refundId })
+        return r && (!r.call_lease_until || new Date(r.call_lease_until).getTime() <= Date.now()) ? r : null
+      }, { what: `refund ${refundId}'s call lease to run out`, timeoutMs: 30_000 })
+    },
+
+    /**
+     * The three sums that must agree for an order, and its payment status: PagoEfectivo's live
+     * refunds of the order's CIP (the sandbox's state: not rejected), Medusa's refunds on the
+     * payment, and the order summary's refunded total (plus the payment collection's refunded
+     * amount, which Medusa's payment status follows).
+     */
+    async books(orderId: string) {
+      const order = await f.orderOf(orderId)
+      const payment = order.payment_collections[0].payments[0]
+      const cip = String(payment.data.cip)
+      const gateway = (await sandbox.state()).refunds.filter((r) => r.cip === cip && r.status !== "rejected").reduce((s, r) => s + Number(r.amount), 0)
+      const medusa = (payment.refunds ?? []).reduce((s: number, r: any) => s + Number(r.amount), 0)
+      const round = (n: number) => Math.round(n * 100) / 100
+      return {
+        gateway: round(gateway),
+        medusa: round(medusa),
+        summary: round(Number(order.summary.refunded_total)),
+        collection: round(Number(order.payment_collections[0].refunded_amount)),
+        payment_status: order.payment_status as string,
+      }
+    },
+
+    /** Waits until the three sums agree (and the collection and payment status with them), then answers them. */
+    async booksAgree(orderId: string, { timeoutMs = 20_000 } = {}) {
+      let last: Awaited<ReturnType<typeof f.books>> | null = null
+      try {
+        return await eventually(async () => {
+          const b = (last = await f.books(orderId))
+          const status = b.medusa === 0 ? "captured" : b.medusa >= 199.9 ? "refunded" : "partially_refunded"
+          return b.gateway === b.medusa && b.medusa === b.summary && b.summary === b.collection && b.payment_status === status ? b : null
+        }, { what: "the books to agree", timeoutMs })
+      } catch {
+        throw new Error(`books of ${orderId} disagree: ${JSON.stringify(last)}`)
+      }
+    },
+
     /** Medusa's own admin Refund button; never throws, answers { status, body }. */
     refund(paymentId: string, amount?: number): Promise<{ status: number; body: any }> {
       return api

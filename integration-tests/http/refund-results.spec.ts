@@ -76,7 +76,7 @@ medusaIntegrationTestRunner({
         await sandbox.call("POST", `/__sandbox/refunds/${refundId}/reject`, { reason: "cuenta destino cerrada", wait: true })
         const record = await settled(refundId, "rejected")
         expect(record.failure_reason).toBe("cuenta destino cerrada")
-        expect(record.reversal_note).toMatch(/undone after PagoEfectivo rejected it/)
+        expect(record.reversal_note).toMatch(/Medusa no longer counts it: PagoEfectivo rejected it/)
 
         const after = await shop.orderOf(orderId)
         expect(after.payment_status).toBe("captured")
@@ -162,15 +162,17 @@ medusaIntegrationTestRunner({
         expect(res.status).toBe(400)
         expect(res.body.message).toMatch(/rejected the refund .*fondos insuficientes/)
         const refundId = await lastRefundId(orderId)
-        const record = await recordOf(refundId)
-        expect(record.status).toBe("rejected")
-        expect(record.reversed_at).toBeTruthy()
+        // the overtaking notification and the provider's failure both converge the books
+        const record = await settled(refundId, "rejected")
+        expect(record.reversal_note).toMatch(/Medusa no longer counts it/)
         const order = await shop.orderOf(orderId)
         expect(order.payment_status).toBe("captured")
         expect(order.payment_collections[0].payments[0].refunds).toHaveLength(0)
-        // the overtaking notification found nothing to undo: the job has nothing left either
+        await shop.booksAgree(orderId)
+        // nothing is left for the job either
         const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
         expect(summary.refunds.undone).toBe(0)
+        expect(summary.books.unbalanced).toBe(0)
         expect((await shop.orderOf(orderId)).payment_status).toBe("captured")
       })
 
@@ -237,6 +239,10 @@ medusaIntegrationTestRunner({
         expect((await shop.orderOf(orderId)).payment_status).toBe("partially_refunded")
         await sandbox.clearFaults()
 
+        // not while PagoEfectivo may still be processing it (its call lease)
+        const early = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
+        expect(early.refunds.checked).toBe(0)
+        await shop.afterLease(refundId)
         const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
         expect(summary.refunds).toMatchObject({ checked: 1, undone: 1 })
         const record = await recordOf(refundId)
@@ -246,32 +252,35 @@ medusaIntegrationTestRunner({
         expect((await sandbox.state()).refunds).toHaveLength(0)
       })
 
-      it("flags a refund PagoEfectivo made but Medusa never kept (the process stopped mid-refund)", async () => {
+      it("books a refund PagoEfectivo has but Medusa lost (its workflow failed after the call and deleted its Refund row)", async () => {
         const { orderId, paymentId, cip } = await shop.paidOrder()
-        // what a crash right after the call leaves: the record "requested", the refund at
-        // PagoEfectivo, no Refund row in Medusa
-        const refundId = "ref_crashed_mid_call"
-        await shop.pe().ledger().begin({
-          refund_id: refundId, payment_id: paymentId, payment_session_id: null, payment_collection_id: null, order_id: orderId,
-          merchant_order_id: orderId, cip, transaction_code: (await sandbox.state()).cips[0].transactionCode, amount: "15.00", currency_code: "PEN", reason: null,
-        })
-        await shop.pe().client().createRefund({
-          cip, transactionCode: (await sandbox.state()).cips[0].transactionCode, merchantOrderId: orderId, refundId, amount: new WireAmount("15.00"), currency: "PEN",
-        })
-        // young, it may be a call still under way: not judged
-        const early = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
-        expect(early.refunds).toMatchObject({ checked: 1, stillOpen: 1, errors: 0 })
-        expect(await recordOf(refundId)).toMatchObject({ status: "requested", anomaly: null })
-        await getContainer()
-          .resolve(ContainerRegistrationKeys.PG_CONNECTION)
-          .raw(`UPDATE pagoefectivo_refund SET requested_at = now() - interval '10 minutes' WHERE refund_id = ?`, [refundId])
+        const before = await shop.orderOf(orderId)
+        // what Medusa leaves when its refund workflow fails after the provider returned: the
+        // record (written before the call), the refund at PagoEfectivo, no Refund row in Medusa
+        const refundId = "ref_lost_by_medusa"
+        const transactionCode = (await sandbox.state()).cips[0].transactionCode
+        await shop.pe().ledger().begin(
+          { refund_id: refundId, payment_id: paymentId, payment_session_id: null, payment_collection_id: before.payment_collections[0].id, order_id: orderId, merchant_order_id: orderId, cip, transaction_code: transactionCode, amount: "15.00", currency_code: "PEN", reason: null },
+          { paid: "199.90", duplicateGuardSeconds: 0, leaseSeconds: 1 }
+        )
+        await shop.pe().client().createRefund({ cip, transactionCode, merchantOrderId: orderId, refundId, amount: new WireAmount("15.00"), currency: "PEN" })
+        await shop.pe().ledger().releaseLease(refundId)
+        expect((await shop.books(orderId)).gateway).toBe(15)
+
+        // asked first: PagoEfectivo has it (pending); booked once Medusa had its grace to do it
+        await shop.afterLease(refundId)
+        await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
+        expect(await recordOf(refundId)).toMatchObject({ status: "pending" })
+        await new Promise((r) => setTimeout(r, Number(process.env.PAGOEFECTIVO_REFUND_CALL_LEASE_SECONDS) * 1000 + 500))
         const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
-        expect(summary.refunds).toMatchObject({ checked: 1, stillOpen: 1, errors: 0 })
-        const record = await recordOf(refundId)
-        expect(record.status).toBe("pending")
-        expect(record.anomaly).toMatch(/Medusa never kept it .*record PEN 15(\.00)? on order .* by hand/)
-        // Medusa's view is untouched: nothing is counted that staff have not recorded
-        expect((await shop.orderOf(orderId)).payment_status).toBe("captured")
+        expect(summary.books).toMatchObject({ unbalanced: 1, converged: 1, errors: 0 })
+        const books = await shop.booksAgree(orderId)
+        expect(books).toMatchObject({ gateway: 15, medusa: 15, summary: 15, payment_status: "partially_refunded" })
+        const order = await shop.orderOf(orderId)
+        expect(order.payment_collections[0].payments[0].refunds.map((r: any) => r.id)).toEqual([refundId])
+        // booked as Medusa books a refund: the order owes nothing more (a credit line for it)
+        expect(order.summary.pending_difference).toBeCloseTo(before.summary.pending_difference, 2)
+        expect((await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })).books.unbalanced).toBe(0)
       })
 
       it("pays an order whose cip.paid was lost", async () => {

@@ -129,7 +129,7 @@ export const cancelExpiredSessionStep = createStep(
   }
 )
 
-type NotificationMark = "processed" | "ignored" | "unmatched" | "anomaly" | "deferred"
+type NotificationMark = "processed" | "ignored" | "unmatched" | "anomaly"
 
 export const markNotificationStep = createStep(
   "pagoefectivo-mark-notification",
@@ -200,10 +200,9 @@ export const processPagoEfectivoNotificationWorkflow = createWorkflow(
 
     const mark = transform({ target, refundResult }, ({ target, refundResult }) => {
       if (target.kind === "refund") {
-        const r = refundResult as RefundResultOutcome & { deferred: boolean }
-        const status =
-          r?.kind === "unmatched" ? "unmatched" : r?.kind === "anomaly" ? "anomaly" : r?.deferred ? "deferred" : "processed"
-        return { id: target.notification_id, status: status as NotificationMark, error: r?.message ?? (r?.deferred ? "Medusa's refund is not committed yet" : null) }
+        const r = refundResult as unknown as RefundResultOutcome | undefined
+        const status = r?.kind === "unmatched" ? "unmatched" : r?.kind === "anomaly" ? "anomaly" : "processed"
+        return { id: target.notification_id, status: status as NotificationMark, error: r?.message ?? null }
       }
       return {
         id: target.notification_id,

@@ -3,13 +3,14 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { type CipSearchItem, type Notification, PagoEfectivoError, cipState } from "../lib/pagoefectivo"
 import { forEachLimited } from "../lib/concurrency"
-import { refundCallBudgetMs } from "../lib/pagoefectivo/options"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
-import type { RefundRecord } from "../modules/pagoefectivo/ledger"
+import { type RefundRecord, leaseHeld } from "../modules/pagoefectivo/ledger"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
 import { PROVIDER_ID_PREFIX, applyNotification } from "./process-notification"
+import { convergeBooks } from "./books/converge"
+import { completeRefundsWorkflow } from "./complete-refunds"
 import { STALE_AFTER_SECONDS } from "./refund-once"
-import { applyRefundResultWorkflow, completeRefundsWorkflow } from "./refund-result"
+import { applyRefundResultWorkflow } from "./refund-result"
 import { refundReturn } from "./refund-return"
 
 export type ReconcileOptions = {
@@ -27,6 +28,8 @@ export type ReconcileSummary = {
   notifications: { retried: number }
   /** Automatic return refunds whose run died, run again (refundOnce adopts what it had made). */
   returns: { resumed: number }
+  /** Books (orders) found disagreeing with their refund records, and brought back to them. */
+  books: { unbalanced: number; converged: number; errors: number }
   skipped?: string
   durationMs: number
 }
@@ -35,15 +38,17 @@ const LOCK_KEY = "pagoefectivo:reconcile"
 
 /**
  * What a lost notification would have said, recovered by asking PagoEfectivo:
- * 1. refund records still requested/pending/verifying (or rejected/failed but still counted by
- *    Medusa) and untouched for `olderThanMinutes`: GET /refunds/{refundId}; the page's
- *    completions are applied in one completeRefundsWorkflow run, each failure through
- *    applyRefundResultWorkflow — 404 for a refund PagoEfectivo never received means it never
- *    happened, and Medusa's refund is undone;
+ * 1. refund records still requested/pending/verifying, untouched for `olderThanMinutes`, whose
+ *    call lease ran out: GET /refunds/{refundId}; the page's completions are applied in one
+ *    completeRefundsWorkflow run, each failure through applyRefundResultWorkflow — 404 for a
+ *    refund PagoEfectivo never received means it never happened, and Medusa's refund is undone;
  * 2. notifications stored but not applied (received, failed, deferred): processed again;
  * 3. automatic refunds of returns whose run died mid-way: run again (never twice: refundOnce);
  * 4. CIPs of sessions still waiting for payment: /cips/search in batches of 100; a paid or expired
- *    one goes through the same path as its notification (stored once under the same key).
+ *    one goes through the same path as its notification (stored once under the same key);
+ * 5. the sweep: every order whose books disagree with its refund records (a rejected refund still
+ *    counted after a crash mid-undo, a refund PagoEfectivo has that Medusa never booked on the
+ *    order, a summary or refunded amount that lost an update) is converged (src/workflows/books/).
  * Pages of `pageSize` keep memory flat whatever the backlog; at most `concurrency` calls are in
  * flight; a 429 the client could not wait out ends the run (the next run resumes). A lock keeps
  * two workers from running it at once; every step is idempotent anyway.
@@ -60,6 +65,7 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
     cips: { checked: 0, paid: 0, expired: 0, errors: 0 },
     notifications: { retried: 0 },
     returns: { resumed: 0 },
+    books: { unbalanced: 0, converged: 0, errors: 0 },
     durationMs: 0,
   }
 
@@ -175,6 +181,24 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
         }
       })
     }
+
+    // 5. the sweep: books that disagree with their records
+    let afterBook: string | null = null
+    while (!stop.reason) {
+      const page = await pe.books().unbalanced(pe.options.refundCallLeaseSeconds, afterBook, pageSize)
+      if (!page.length) break
+      afterBook = page[page.length - 1].book
+      summary.books.unbalanced += page.length
+      await forEachLimited(page, concurrency, async (books) => {
+        try {
+          await convergeBooks(container, books)
+          summary.books.converged++
+        } catch (e) {
+          summary.books.errors++
+          logger.warn(`pagoefectivo reconcile: books of ${books.order_id ?? books.payment_collection_id} (${books.why}): ${(e as Error).message}`)
+        }
+      })
+    }
   } finally {
     await locking.release(LOCK_KEY, { ownerId: owner }).catch(() => undefined)
   }
@@ -183,9 +207,11 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
   summary.durationMs = Date.now() - started
   const r = summary.refunds
   const c = summary.cips
+  const b = summary.books
   logger.info(
     `pagoefectivo reconcile: refunds checked=${r.checked} completed=${r.completed} failed=${r.failed} undone=${r.undone} open=${r.stillOpen} errors=${r.errors}; ` +
       `cips checked=${c.checked} paid=${c.paid} expired=${c.expired} errors=${c.errors}; notifications retried=${summary.notifications.retried}; returns resumed=${summary.returns.resumed}; ` +
+      `books unbalanced=${b.unbalanced} converged=${b.converged} errors=${b.errors}; ` +
       `${summary.durationMs} ms${stop.reason ? `; stopped early: ${stop.reason}` : ""}`
   )
   return summary
@@ -218,9 +244,10 @@ export async function reconcileRefund(container: MedusaContainer, record: Refund
 async function judgeRefund(container: MedusaContainer, record: RefundRecord): Promise<Verdict> {
   const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
   if (record.status === "rejected" || record.status === "failed") {
+    // final already: only the books may be left to follow it
     return { kind: "fail", record, status: record.status, reference_id: null, reason: null }
   }
-  if (refundCallInProgress(pe, record)) return { kind: "open" }
+  if (leaseHeld(record)) return { kind: "open" }
   const remote = await pe.client().getRefund(record.refund_id, { logContext: { purpose: "reconcile" } })
   if (!remote) {
     if (record.status === "pending") {
@@ -231,18 +258,8 @@ async function judgeRefund(container: MedusaContainer, record: RefundRecord): Pr
     }
     return { kind: "fail", record, status: "failed", reference_id: null, reason: "PagoEfectivo never received this refund: nothing was refunded." }
   }
-  if (record.status === "requested" && remote.status !== "rejected" && !(await medusaHasRefund(container, record.refund_id))) {
-    // The refund call reached PagoEfectivo but the process stopped before Medusa kept its
-    // refund: the money moved (or will), and only a person can record it in Medusa.
-    await pe.ledger().settle(record.refund_id, { status: remote.status, reference_id: remote.referenceId ?? null, trace_id: remote.traceId ?? null })
-    await pe.ledger().noteAnomaly(
-      record.refund_id,
-      `PagoEfectivo has this refund (${remote.status}) but Medusa never kept it (the process stopped mid-refund): record ${record.currency_code} ${record.amount} on order ${record.order_id ?? record.merchant_order_id} by hand`
-    )
-    container.resolve(ContainerRegistrationKeys.LOGGER).error(`pagoefectivo reconcile: refund ${record.refund_id} exists at PagoEfectivo but not in Medusa; see its record's anomaly`)
-    return { kind: "open" }
-  }
   if (remote.status === "pending") {
+    // PagoEfectivo has it: the record says so (a refund Medusa lost is booked by the sweep)
     await pe.ledger().settle(record.refund_id, { status: "pending", reference_id: remote.referenceId ?? null, trace_id: remote.traceId ?? null })
     await pe.ledger().touch(record.refund_id)
     return { kind: "open" }
@@ -293,28 +310,10 @@ async function applyVerdicts(
         return onError(record.refund_id, e)
       }
       if (result.undone) return void outcomes.push("undone")
-      if (result.deferred) {
-        // rejected/failed but Medusa has no refund row: if the record is old, Medusa never kept it
-        await pe.ledger().markReversed(record.refund_id, "no Medusa refund to undo (its refund call had failed)")
-      }
-      outcomes.push("failed")
+      outcomes.push(result.kind === "leased" ? "open" : "failed")
     }
   )
   return outcomes
-}
-
-/**
- * A record still "requested" and younger than the longest refund call: its call may be under way
- * (the provider settles it when the call returns), so it is not judged yet.
- */
-export function refundCallInProgress(pe: PagoEfectivoModuleService, record: Pick<RefundRecord, "status" | "requested_at">): boolean {
-  return record.status === "requested" && Date.now() - new Date(record.requested_at).getTime() < refundCallBudgetMs(pe.options)
-}
-
-/** Whether Medusa keeps a Refund row with this id (its refund call returned and committed). */
-export async function medusaHasRefund(container: MedusaContainer, refundId: string): Promise<boolean> {
-  const [refund] = await container.resolve(Modules.PAYMENT).listRefunds({ id: refundId }, { select: ["id"] })
-  return !!refund
 }
 
 type WaitingSession = { id: string; data: { cip?: string } }

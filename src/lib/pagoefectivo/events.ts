@@ -2,6 +2,13 @@
 export const NOTIFICATION_RECEIVED_EVENT = "pagoefectivo.notification.received"
 
 /**
+ * Event the payment provider emits when a refund it was asked for ends dead (rejected, failed)
+ * and it is about to throw, so that Medusa deletes its Refund row: `{ refund_id }`. Its
+ * subscriber converges the order's books once more (the provider cannot: Medusa isolates it).
+ */
+export const BOOKS_STALE_EVENT = "pagoefectivo.books.stale"
+
+/**
  * Events the plugin emits for stores to subscribe to. Payload:
  * `{ refund_id, payment_id, order_id, cip, amount, currency_code, status, reference_id, reason }`.
  */

@@ -40,6 +40,14 @@ export type PagoEfectivoOptions = {
    */
   reconcileAfterMinutes?: number
   /**
+   * How long, in seconds, a refund call may still be under way at PagoEfectivo after its last sign
+   * of life: while the provider's call runs it renews this lease on the refund's record, and after
+   * an answer that is not definite (a timeout, a reset) the lease runs this long once more. Nobody
+   * (the reconciliation, "Check status now") judges a refund while its lease runs, and a refund
+   * Medusa has not finished booking is not booked by the plugin before it ends. Default 120.
+   */
+  refundCallLeaseSeconds?: number
+  /**
    * "api" (default): refunds go through PagoEfectivo's refund endpoint. "manual": no refund call
    * is made; each refund is recorded as awaiting a bank transfer, which staff then mark
    * transferred (with the bank's reference) or failed in the admin.
@@ -88,6 +96,7 @@ const optionsSchema = z
     paymentConcept: z.string().min(1).max(50).default("Compra en línea"),
     duplicateRefundGuardSeconds: z.coerce.number().int().min(0).max(3600).default(10),
     reconcileAfterMinutes: z.coerce.number().min(0).max(7 * 24 * 60).default(10),
+    refundCallLeaseSeconds: z.coerce.number().int("must be a whole number of seconds").min(2, "must be at least 2").max(3600, "must be at most 3600").default(120),
     refundMode: z.enum(["api", "manual"], { error: 'must be "api" or "manual"' }).default("api"),
     manualRefundFallback: bool.default(false),
     autoRefundOnReturn: bool.default(false),
@@ -143,13 +152,4 @@ export function clientOptions(o: ResolvedOptions) {
     connectTimeoutMs: o.connectTimeoutMs,
     maxRetries: o.maxRetries,
   }
-}
-
-/**
- * The longest a refund call can take with all its retries (each attempt's connect and request
- * timeouts, and up to 10 s waited between attempts), plus a margin: a record still "requested"
- * younger than this may be a call in progress, which nobody may judge yet.
- */
-export function refundCallBudgetMs(o: Pick<ResolvedOptions, "requestTimeoutMs" | "connectTimeoutMs" | "maxRetries">): number {
-  return (o.requestTimeoutMs + o.connectTimeoutMs) * (o.maxRetries + 1) + o.maxRetries * 10_000 + 30_000
 }

@@ -30,6 +30,11 @@ export type RefundRecord = {
   anomaly: string | null
   bank_reference: string | null
   settled_by: string | null
+  /**
+   * While in the future, a refund call may be under way (or PagoEfectivo may still be processing
+   * it): nobody judges the record. Once past, when the call ended (null: no call was made).
+   */
+  call_lease_until: Date | null
   created_at: Date
   updated_at: Date
 }
@@ -64,16 +69,70 @@ export type RefundSettlement = {
 export const AWAITING_GATEWAY_STATUSES: RefundRecordStatus[] = ["requested", "pending", "verifying"]
 /** Statuses that a later answer may still change (PagoEfectivo's, or staff's for a bank transfer). */
 export const OPEN_REFUND_STATUSES: RefundRecordStatus[] = [...AWAITING_GATEWAY_STATUSES, "awaiting_transfer"]
-/** Statuses whose money is (or may be) on its way back to the shopper. */
+/** Statuses whose money is (or may be) on its way back to the shopper: Medusa must count these refunds. */
 export const COUNTED_STATUSES: RefundRecordStatus[] = [...OPEN_REFUND_STATUSES, "completed"]
+/** Statuses that say nothing was refunded: Medusa must not count these refunds. */
+export const DEAD_STATUSES: RefundRecordStatus[] = ["rejected", "failed"]
+/**
+ * Live statuses that PagoEfectivo (or staff, for a bank transfer) confirmed: the money moved or will.
+ * A record in one of these whose Medusa refund is missing is booked again by the convergence;
+ * requested and verifying ones are asked about first (see src/workflows/reconcile.ts).
+ */
+export const CONFIRMED_STATUSES: RefundRecordStatus[] = ["pending", "completed", "awaiting_transfer"]
+
+/** What the refund call's answer (or a status query) says of a refund. */
+export type GatewayAnswer = {
+  status: "pending" | "completed" | "rejected"
+  reference_id?: string | null
+  trace_id?: string | null
+  correlation_id?: string | null
+  failure_reason?: string | null
+}
+
+export type BeginChecks = {
+  /** What the shopper paid on the CIP (decimal string): counted refunds never pass it. */
+  paid: string
+  /** Same amount on the same CIP within this many seconds is a double click (0: off). */
+  duplicateGuardSeconds: number
+  /** The call lease the new record starts with (see RefundRecord.call_lease_until). */
+  leaseSeconds: number
+}
+
+export type BeginResult =
+  | { kind: "created" | "existing"; record: RefundRecord }
+  /** Counted refunds plus this one would pass what was paid. */
+  | { kind: "above_refundable"; counted: string }
+  /** The same amount on the same CIP was asked for a moment ago. */
+  | { kind: "double_click"; recent: RefundRecord }
+
+/** Whether the record's call lease still runs (by the clock given, the database's where it matters). */
+export function leaseHeld(r: Pick<RefundRecord, "call_lease_until">, now = new Date()): boolean {
+  return !!r.call_lease_until && new Date(r.call_lease_until).getTime() > now.getTime()
+}
 
 /**
- * What the reconciliation (and the admin's "Check status now") may settle: a record waiting for
- * PagoEfectivo, or a rejected/failed one that Medusa still counts. listForReconciliation's SQL
- * selects the same.
+ * What a record becomes when the refund call's answer arrives. The answer is PagoEfectivo's
+ * freshest word, so it wins over a verdict of ours, and a contradiction is kept as an anomaly for
+ * staff, never turned into "nothing was refunded":
+ * - an open record (requested, verifying, pending) takes the answer;
+ * - a record PagoEfectivo settled meanwhile (a notification overtook the answer) stays settled
+ *   when the answer is "pending";
+ * - a record we judged failed takes the answer: pending or completed means the money moved after
+ *   all (anomaly), rejected only says why;
+ * - completed and rejected contradict each other: a completion is kept whichever came first, so
+ *   that money that may have left stays counted (anomaly).
  */
-export function needsReconciliation(r: Pick<RefundRecord, "status" | "reversed_at">): boolean {
-  return AWAITING_GATEWAY_STATUSES.includes(r.status) || ((r.status === "rejected" || r.status === "failed") && !r.reversed_at)
+export function answerVerdict(record: Pick<RefundRecord, "status" | "failure_reason">, answer: Pick<GatewayAnswer, "status">): { status: RefundRecordStatus; anomaly: string | null } {
+  const s = record.status
+  const a = answer.status
+  if (s === "requested" || s === "verifying" || s === "pending" || s === a) return { status: a, anomaly: null }
+  if (a === "pending" && (s === "completed" || s === "rejected")) return { status: s, anomaly: null }
+  if (s === "failed" && a === "rejected") return { status: a, anomaly: null }
+  const keep = s === "completed" || s === "awaiting_transfer"
+  return {
+    status: keep ? s : a,
+    anomaly: `the refund call answered "${a}" while the record said "${s}"${record.failure_reason ? ` (${record.failure_reason})` : ""}; kept "${keep ? s : a}"`.slice(0, 1000),
+  }
 }
 
 const TABLE = "pagoefectivo_refund"
@@ -81,39 +140,71 @@ const TABLE = "pagoefectivo_refund"
 /**
  * The refund records, written with plain SQL on the shared PostgreSQL connection. The payment
  * provider uses it because it lives in the Payment module's container (it cannot resolve the
- * `pagoefectivo` module) and because its writes must commit on their own, outside the Payment
- * module's transaction: that transaction rolls back when the provider throws and never commits
- * when the process dies, while the refund at PagoEfectivo may have happened.
+ * `pagoefectivo` module) and because its writes must commit on their own, whatever Medusa does
+ * after the provider returns: Medusa 2.21 commits its Refund row before calling the provider and
+ * books the order after it returns, outside any transaction of ours (see README, "Why no refund is
+ * forgotten or doubled").
  */
 export class RefundLedger {
   constructor(private readonly db: Knex) {}
 
-  /** Inserts the record (status "requested") or returns the existing one for this refund id. */
-  async begin(record: NewRefundRecord): Promise<{ record: RefundRecord; created: boolean }> {
-    const { rows } = await this.db.raw(
-      `INSERT INTO ${TABLE} (id, refund_id, payment_id, payment_session_id, payment_collection_id, order_id,
-          merchant_order_id, cip, transaction_code, amount, raw_amount, currency_code, status, reason, attempts, requested_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, 'requested', ?, '[]'::jsonb, now())
-       ON CONFLICT (refund_id) WHERE deleted_at IS NULL DO NOTHING
-       RETURNING *`,
-      [
-        generateEntityId(undefined, "perefund"),
-        record.refund_id,
-        record.payment_id,
-        record.payment_session_id,
-        record.payment_collection_id,
-        record.order_id,
-        record.merchant_order_id,
-        record.cip,
-        record.transaction_code,
-        record.amount,
-        JSON.stringify({ value: record.amount, precision: 20 }),
-        record.currency_code,
-        record.reason,
-      ]
-    )
-    if (rows.length) return { record: rows[0], created: true }
-    return { record: (await this.get(record.refund_id))!, created: false }
+  /**
+   * Checks and writes the record of a refund about to be sent, in one transaction serialized per
+   * CIP (an advisory lock), so that two refunds of one CIP never both pass a check the other
+   * makes false: the counted refunds plus this one stay within what was paid, and the same
+   * amount asked for again within `duplicateGuardSeconds` is refused as a double click. The record
+   * starts "requested" with its call lease held. A record already written for this refund id is
+   * answered as it is (a retry of the same refund).
+   */
+  async begin(record: NewRefundRecord, checks: BeginChecks): Promise<BeginResult> {
+    return this.db.transaction(async (trx) => {
+      await trx.raw(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, [`pagoefectivo_refund:cip:${record.cip}`])
+      const existing = await trx.raw(`SELECT * FROM ${TABLE} WHERE refund_id = ? AND deleted_at IS NULL`, [record.refund_id])
+      if (existing.rows.length) return { kind: "existing" as const, record: existing.rows[0] }
+
+      const { rows: counted } = await trx.raw(
+        `SELECT coalesce(sum(amount), 0)::text AS total, coalesce(sum(amount), 0) + ?::numeric > ?::numeric AS above
+         FROM ${TABLE} WHERE cip = ? AND deleted_at IS NULL AND status = ANY(?)`,
+        [record.amount, checks.paid, record.cip, COUNTED_STATUSES]
+      )
+      if (counted[0].above) return { kind: "above_refundable" as const, counted: counted[0].total }
+
+      if (checks.duplicateGuardSeconds > 0) {
+        const { rows: recent } = await trx.raw(
+          `SELECT * FROM ${TABLE}
+           WHERE cip = ? AND amount = ?::numeric AND deleted_at IS NULL AND status = ANY(?)
+             AND requested_at > now() - make_interval(secs => ?)
+           ORDER BY requested_at DESC LIMIT 1`,
+          [record.cip, record.amount, COUNTED_STATUSES, checks.duplicateGuardSeconds]
+        )
+        if (recent.length) return { kind: "double_click" as const, recent: recent[0] }
+      }
+
+      const { rows } = await trx.raw(
+        `INSERT INTO ${TABLE} (id, refund_id, payment_id, payment_session_id, payment_collection_id, order_id,
+            merchant_order_id, cip, transaction_code, amount, raw_amount, currency_code, status, reason, attempts,
+            requested_at, call_lease_until)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, 'requested', ?, '[]'::jsonb, now(), now() + make_interval(secs => ?))
+         RETURNING *`,
+        [
+          generateEntityId(undefined, "perefund"),
+          record.refund_id,
+          record.payment_id,
+          record.payment_session_id,
+          record.payment_collection_id,
+          record.order_id,
+          record.merchant_order_id,
+          record.cip,
+          record.transaction_code,
+          record.amount,
+          JSON.stringify({ value: record.amount, precision: 20 }),
+          record.currency_code,
+          record.reason,
+          checks.leaseSeconds,
+        ]
+      )
+      return { kind: "created" as const, record: rows[0] }
+    })
   }
 
   async get(refundId: string): Promise<RefundRecord | null> {
@@ -124,6 +215,26 @@ export class RefundLedger {
   async getMany(refundIds: string[]): Promise<RefundRecord[]> {
     if (!refundIds.length) return []
     const { rows } = await this.db.raw(`SELECT * FROM ${TABLE} WHERE refund_id = ANY(?) AND deleted_at IS NULL`, [refundIds])
+    return rows
+  }
+
+  /**
+   * Every record whose refund belongs to these books: an order's, or (for a payment collection no
+   * order owns) the collection's. The convergence computes Medusa's rows from them.
+   */
+  async forBooks(books: { order_id: string | null; payment_collection_id: string | null }): Promise<RefundRecord[]> {
+    const { rows } = await this.db.raw(
+      books.order_id
+        ? `SELECT * FROM ${TABLE} WHERE order_id = ? AND deleted_at IS NULL ORDER BY requested_at, id`
+        : `SELECT * FROM ${TABLE} WHERE order_id IS NULL AND payment_collection_id = ? AND deleted_at IS NULL ORDER BY requested_at, id`,
+      [books.order_id ?? books.payment_collection_id]
+    )
+    return rows
+  }
+
+  /** The records of a payment's refunds (one query on the payment_id index). */
+  async forPayment(paymentId: string): Promise<RefundRecord[]> {
+    const { rows } = await this.db.raw(`SELECT * FROM ${TABLE} WHERE payment_id = ? AND deleted_at IS NULL`, [paymentId])
     return rows
   }
 
@@ -161,8 +272,12 @@ export class RefundLedger {
     return (await this.settleIfOpen(refundId, settlement)) ?? (await this.get(refundId))
   }
 
-  /** settle, answering the record only when this call moved it (null: unknown, or final already). */
-  async settleIfOpen(refundId: string, settlement: RefundSettlement): Promise<RefundRecord | null> {
+  /**
+   * settle, answering the record only when this call moved it (null: unknown, final already, or,
+   * with `unlessLeased`, a record whose call lease still runs on the database's clock: a verdict of
+   * ours, such as "never received", must not be written while the call may be under way).
+   */
+  async settleIfOpen(refundId: string, settlement: RefundSettlement, { unlessLeased = false } = {}): Promise<RefundRecord | null> {
     const final = !OPEN_REFUND_STATUSES.includes(settlement.status)
     const { rows } = await this.db.raw(
       `UPDATE ${TABLE} SET status = ?,
@@ -171,6 +286,7 @@ export class RefundLedger {
           bank_reference = coalesce(?, bank_reference), settled_by = coalesce(?, settled_by),
           settled_at = CASE WHEN ? THEN now() ELSE settled_at END, updated_at = now()
        WHERE refund_id = ? AND deleted_at IS NULL AND status = ANY(?)
+         AND (NOT ?::boolean OR call_lease_until IS NULL OR call_lease_until <= now())
        RETURNING *`,
       [
         settlement.status,
@@ -184,31 +300,83 @@ export class RefundLedger {
         final,
         refundId,
         OPEN_REFUND_STATUSES,
+        unlessLeased,
       ]
     )
     return rows[0] ?? null
   }
 
   /**
-   * Marks that Medusa does not count this refund (its call failed, or a rejection undid it).
-   * Only the first call wins: it returns the record, later calls null.
+   * Records PagoEfectivo's answer to the refund call itself (see answerVerdict) and ends the
+   * call's lease, under the record's row lock so that a notification settling it meanwhile is
+   * decided against, not overwritten.
    */
-  async markReversed(refundId: string, note: string): Promise<RefundRecord | null> {
-    const { rows } = await this.db.raw(
-      `UPDATE ${TABLE} SET reversed_at = now(), reversal_note = ?, updated_at = now()
-       WHERE refund_id = ? AND deleted_at IS NULL AND reversed_at IS NULL AND status IN ('rejected', 'failed')
-       RETURNING *`,
-      [note, refundId]
-    )
-    return rows[0] ?? null
+  async settleAnswer(refundId: string, answer: GatewayAnswer): Promise<RefundRecord | null> {
+    return this.db.transaction(async (trx) => {
+      const { rows } = await trx.raw(`SELECT * FROM ${TABLE} WHERE refund_id = ? AND deleted_at IS NULL FOR UPDATE`, [refundId])
+      const record: RefundRecord | undefined = rows[0]
+      if (!record) return null
+      const { status, anomaly } = answerVerdict(record, answer)
+      const moved = status !== record.status
+      const { rows: updated } = await trx.raw(
+        `UPDATE ${TABLE} SET status = ?, reference_id = coalesce(?, reference_id), trace_id = coalesce(?, trace_id),
+            correlation_id = coalesce(?, correlation_id),
+            failure_code = CASE WHEN ?::boolean THEN ? ELSE failure_code END,
+            failure_reason = CASE WHEN ?::boolean THEN ? ELSE failure_reason END,
+            settled_at = CASE WHEN ?::boolean THEN now() ELSE settled_at END,
+            anomaly = coalesce(?, anomaly), call_lease_until = least(call_lease_until, now()), updated_at = now()
+         WHERE id = ? RETURNING *`,
+        [
+          status,
+          answer.reference_id ?? null,
+          answer.trace_id ?? null,
+          answer.correlation_id ?? null,
+          moved,
+          status === "rejected" ? "rejected" : null,
+          moved,
+          status === "rejected" ? (answer.failure_reason ?? "rejected by PagoEfectivo") : null,
+          moved && (status === "completed" || status === "rejected"),
+          anomaly,
+          record.id,
+        ]
+      )
+      return updated[0]
+    })
   }
 
-  /** Compensation of markReversed. */
-  async unmarkReversed(refundId: string): Promise<void> {
+  /** Holds (or renews) the record's call lease for `seconds` from now, on the database's clock. */
+  async holdLease(refundId: string, seconds: number): Promise<void> {
     await this.db.raw(
-      `UPDATE ${TABLE} SET reversed_at = NULL, reversal_note = NULL, updated_at = now() WHERE refund_id = ? AND deleted_at IS NULL`,
-      [refundId]
+      `UPDATE ${TABLE} SET call_lease_until = now() + make_interval(secs => ?) WHERE refund_id = ? AND deleted_at IS NULL`,
+      [seconds, refundId]
     )
+  }
+
+  /** Ends the record's call lease now (its call returned a definite answer): it then says when the call ended. */
+  async releaseLease(refundId: string): Promise<void> {
+    await this.db.raw(`UPDATE ${TABLE} SET call_lease_until = least(call_lease_until, now()) WHERE refund_id = ? AND deleted_at IS NULL`, [refundId])
+  }
+
+  /**
+   * Notes, after the convergence did it, which refunds Medusa counts no more (their Medusa rows
+   * are gone) and which it counts again. Informational (the panel shows it): whether a refund is
+   * counted is always read from Medusa's rows.
+   */
+  async noteCounted(counted: string[], notCounted: { refund_id: string; note: string }[]): Promise<void> {
+    if (counted.length) {
+      await this.db.raw(
+        `UPDATE ${TABLE} SET reversed_at = NULL, reversal_note = NULL, updated_at = now()
+         WHERE refund_id = ANY(?) AND reversed_at IS NOT NULL AND deleted_at IS NULL`,
+        [counted]
+      )
+    }
+    for (const { refund_id, note } of notCounted) {
+      await this.db.raw(
+        `UPDATE ${TABLE} SET reversed_at = now(), reversal_note = ?, updated_at = now()
+         WHERE refund_id = ? AND reversed_at IS NULL AND deleted_at IS NULL`,
+        [note.slice(0, 500), refund_id]
+      )
+    }
   }
 
   /** Records a result that contradicts a final one (never applied). */
@@ -240,19 +408,21 @@ export class RefundLedger {
   }
 
   /**
-   * One page of records the reconciliation must look at, oldest first, keyset-paged by id: open
-   * ones untouched for `olderThanMinutes`, and rejected/failed ones Medusa may still count.
+   * One page of records the reconciliation asks PagoEfectivo about, oldest first, keyset-paged by
+   * id: those still waiting for its word, untouched for `olderThanMinutes` (fractions allowed),
+   * whose call lease has run out.
    */
   async listForReconciliation(olderThanMinutes: number, afterId: string | null, limit: number): Promise<RefundRecord[]> {
     const { rows } = await this.db.raw(
       `SELECT * FROM ${TABLE}
        WHERE deleted_at IS NULL
-         AND updated_at < now() - make_interval(mins => ?)
-         AND (status = ANY(?) OR (status IN ('rejected', 'failed') AND reversed_at IS NULL))
+         AND status = ANY(?)
+         AND updated_at < now() - make_interval(secs => ?)
+         AND (call_lease_until IS NULL OR call_lease_until <= now())
          AND (?::text IS NULL OR id > ?)
        ORDER BY id
        LIMIT ?`,
-      [olderThanMinutes, AWAITING_GATEWAY_STATUSES, afterId, afterId, limit]
+      [AWAITING_GATEWAY_STATUSES, olderThanMinutes * 60, afterId, afterId, limit]
     )
     return rows
   }
@@ -302,28 +472,6 @@ export class RefundLedger {
   /** Leaves a record alone until the next round (it was checked and is still open). */
   async touch(refundId: string): Promise<void> {
     await this.db.raw(`UPDATE ${TABLE} SET updated_at = now() WHERE refund_id = ? AND deleted_at IS NULL`, [refundId])
-  }
-
-  /** What has been refunded (or may be on its way) for a CIP, as a decimal string. */
-  async countedTotal(cip: string): Promise<string> {
-    const { rows } = await this.db.raw(
-      `SELECT coalesce(sum(amount), 0)::text AS total FROM ${TABLE}
-       WHERE cip = ? AND deleted_at IS NULL AND status = ANY(?)`,
-      [cip, COUNTED_STATUSES]
-    )
-    return rows[0].total
-  }
-
-  /** The latest counted refund of a payment with this exact amount, for the double-click guard. */
-  async recentSameAmount(cip: string, amount: string, withinSeconds: number): Promise<RefundRecord | null> {
-    const { rows } = await this.db.raw(
-      `SELECT * FROM ${TABLE}
-       WHERE cip = ? AND amount = ?::numeric AND deleted_at IS NULL AND status = ANY(?)
-         AND requested_at > now() - make_interval(secs => ?)
-       ORDER BY requested_at DESC LIMIT 1`,
-      [cip, amount, COUNTED_STATUSES, withinSeconds]
-    )
-    return rows[0] ?? null
   }
 
   /**

@@ -1,5 +1,6 @@
 import { generateEntityId } from "@medusajs/framework/utils"
 import type { Knex } from "@medusajs/framework/mikro-orm/knex"
+import { FAILPOINTS, failpoint } from "../../lib/failpoints"
 import { type Notification, notificationKey } from "../../lib/pagoefectivo"
 
 export type RecordedNotification = { id: string; duplicate: boolean; status: string }
@@ -26,7 +27,7 @@ export class NotificationWriter {
 
   record(notification: Notification): Promise<RecordedNotification> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ key: notificationKey(notification), notification, resolve, reject })
+      this.queue.push({ key: storable(notificationKey(notification))!, notification, resolve, reject })
       if (!this.writing) void this.drain()
     })
   }
@@ -36,11 +37,14 @@ export class NotificationWriter {
     try {
       while (this.queue.length) {
         const batch = this.queue.splice(0, MAX_BATCH)
+        await failpoint(FAILPOINTS.notificationsWrite, { size: batch.length, queued: () => this.queue.length })
         try {
           const results = await this.write(batch)
           batch.forEach((p, i) => p.resolve(results[i]))
         } catch (e) {
-          batch.forEach((p) => p.reject(e))
+          if (batch.length === 1) batch[0].reject(e)
+          // one odd row must not fail its neighbours: each is written on its own
+          else for (const p of batch) await this.write([p]).then(([r]) => p.resolve(r), p.reject)
         }
       }
     } finally {
@@ -63,8 +67,9 @@ export class NotificationWriter {
         n.operationNumber ?? null,
         (data.cip as string | undefined) ?? null,
         (data.refundId as string | undefined) ?? null,
-        JSON.stringify(n),
       ]
+        .map(storable)
+        .concat(storableJson(JSON.stringify(n)))
     })
     const { rows: inserted } = await this.db.raw(
       `INSERT INTO pagoefectivo_notification (id, key, event_type, operation_number, cip, refund_id, payload, status)
@@ -104,4 +109,18 @@ export class NotificationWriter {
       return { id: existing.id, status: existing.status, duplicate: true }
     })
   }
+}
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000, which JSON allows (`\u0000`): a signed
+ * notification carrying one is stored with U+FFFD in its place (in its key too) rather than
+ * refused, so that it is kept and answered 200 like any other.
+ */
+function storable(value: string | null): string | null {
+  return value === null ? null : value.replace(/\u0000/g, "\ufffd")
+}
+
+/** A JSON text whose `\u0000` escapes (not an escaped backslash followed by "u0000") become `\ufffd`. */
+function storableJson(json: string): string {
+  return json.includes("\\u0000") ? json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd") : json
 }

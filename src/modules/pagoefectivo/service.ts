@@ -1,6 +1,7 @@
 import type { Logger } from "@medusajs/framework/types"
 import { MedusaService } from "@medusajs/framework/utils"
 import type { Knex } from "@medusajs/framework/mikro-orm/knex"
+import { BooksQueries } from "./books-sql"
 import { RefundLedger } from "./ledger"
 import { RefundRequests } from "./refund-requests"
 import { NotificationWriter, type RecordedNotification } from "./notification-writer"
@@ -36,6 +37,7 @@ export default class PagoEfectivoModuleService extends MedusaService({
   protected readonly db_: Knex
   protected readonly notifications_: NotificationWriter
   protected readonly requests_: RefundRequests
+  protected readonly books_: BooksQueries
 
   constructor(container: InjectedDependencies, options: unknown) {
     // @ts-ignore MedusaService takes the container and the module declaration
@@ -45,6 +47,7 @@ export default class PagoEfectivoModuleService extends MedusaService({
     this.ledger_ = new RefundLedger(this.db_)
     this.notifications_ = new NotificationWriter(this.db_)
     this.requests_ = new RefundRequests(this.db_)
+    this.books_ = new BooksQueries(this.db_)
     this.options_ = resolveOptions(options, "PagoEfectivo plugin (module `pagoefectivo`)")
   }
 
@@ -75,6 +78,11 @@ export default class PagoEfectivoModuleService extends MedusaService({
   /** The refund records (plain SQL on the shared connection; see ledger.ts). */
   ledger(): RefundLedger {
     return this.ledger_
+  }
+
+  /** Which books disagree with the refund records (plain SQL across Medusa's tables; see books-sql.ts). */
+  books(): BooksQueries {
+    return this.books_
   }
 
   /** The keyed refund requests: returns and batch lines (plain SQL; see refund-requests.ts). */

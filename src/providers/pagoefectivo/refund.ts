@@ -2,6 +2,7 @@ import type { BigNumberInput, Logger } from "@medusajs/framework/types"
 import { MathBN, MedusaError } from "@medusajs/framework/utils"
 import {
   type AttemptRecord,
+  type CreateRefundRequest,
   CURRENCIES,
   type Currency,
   PagoEfectivoClient,
@@ -13,7 +14,8 @@ import {
 import { toWireAmount } from "../../lib/pagoefectivo/amount"
 import type { ResolvedOptions } from "../../lib/pagoefectivo/options"
 import { describeRefundFailure } from "../../lib/pagoefectivo/refund-errors"
-import type { RefundLedger, RefundRecord } from "../../modules/pagoefectivo/ledger"
+import { FAILPOINTS, failpoint } from "../../lib/failpoints"
+import type { GatewayAnswer, RefundLedger, RefundRecord } from "../../modules/pagoefectivo/ledger"
 
 /** What the provider keeps of each refund in the payment's `data.refunds`. */
 export type RefundSummary = {
@@ -32,27 +34,34 @@ export type RefundRequest = {
 
 const DAY_MS = 24 * 3600_000
 
+/** Where the provider tells the plugin that an order's books must be converged again. */
+export type BooksNotifier = (refundId: string) => Promise<void>
+
 /**
  * One refund through PagoEfectivo, exactly once:
- * 1. checks, before any call: the CIP is paid, the amount is positive with at most 2 decimals and
- *    not above what is still refundable, the currency is the CIP's, the payment is inside the
- *    refund window, and it is not a double click;
- * 2. writes the refund record ("requested") so that it exists before money can move;
- * 3. calls POST /refunds (the client retries 401, 429, 5xx and timeouts with the same refundId
- *    and the same bytes), recording every attempt;
- * 4. settles the record: pending/completed → done; rejected or a definite failure → throws a
- *    clear error (Medusa then deletes its Refund row); still unknown after the retries →
- *    "verifying", no error (PagoEfectivo may have refunded; the reconciliation settles it).
- * In manual refund mode step 3 is skipped and the record is "awaiting_transfer": staff return the
- * money by bank transfer and settle it in the admin. With `manualRefundFallback`, PagoEfectivo's
- * 403 "refunds not enabled" ends the same way instead of failing.
+ * 1. checks, before any call: the CIP is paid, the amount is positive with at most 2 decimals, the
+ *    currency is the CIP's, the payment is inside the refund window; then, atomically with writing
+ *    the record ("requested", its call lease held), that the counted refunds plus this one stay
+ *    within what was paid and that it is not a double click;
+ * 2. calls POST /refunds (the client retries 401, 429, 5xx and timeouts with the same refundId and
+ *    the same bytes), recording every attempt and renewing the record's call lease while it runs;
+ * 3. settles the record from the answer, which wins over anything written meanwhile
+ *    (see answerVerdict): pending/completed → done; rejected → throws a clear error (Medusa then
+ *    deletes its Refund row); 503 or 409/603 after the retries → asks GET /refunds/{refundId}
+ *    first; still no definite word → "verifying", no error (PagoEfectivo may have refunded), with
+ *    the lease held once more so that nobody judges it while PagoEfectivo may still process it.
+ * A refund that ends dead has its order's books converged again (`notifyBooks`), since Medusa may
+ * have counted it meanwhile. In manual refund mode step 2 is skipped and the record is
+ * "awaiting_transfer"; with `manualRefundFallback`, PagoEfectivo's 403 "refunds not enabled" ends
+ * the same way instead of failing.
  */
 export class RefundExecutor {
   constructor(
     private readonly client: PagoEfectivoClient,
     private readonly ledger: () => RefundLedger,
     private readonly options: ResolvedOptions,
-    private readonly logger: Logger
+    private readonly logger: Logger,
+    private readonly notifyBooks: BooksNotifier = async () => undefined
   ) {}
 
   async execute({ refundId, data, amount }: RefundRequest): Promise<RefundSummary> {
@@ -68,41 +77,40 @@ export class RefundExecutor {
     const paid = await this.paidCip(cip, d, { windowApplies: !manual })
     const ledger = this.ledger()
 
-    // refundable = what the shopper paid − what is refunded or on its way
-    const counted = await ledger.countedTotal(cip)
-    const left = MathBN.sub(MathBN.convert(paid.amount), MathBN.convert(counted))
-    if (MathBN.gt(MathBN.convert(wire.text), left)) {
-      throw new MedusaError(
-        MedusaError.Types.INVALID_DATA,
-        `PagoEfectivo: ${paid.currency} ${wire.text} is above what is still refundable on CIP ${cip}: ${paid.currency} ${MathBN.convert(left).toFixed(2)} of ${paid.currency} ${MathBN.convert(paid.amount).toFixed(2)} paid`
-      )
-    }
-    if (this.options.duplicateRefundGuardSeconds > 0) {
-      const recent = await ledger.recentSameAmount(cip, wire.text, this.options.duplicateRefundGuardSeconds)
-      if (recent && recent.refund_id !== refundId) {
-        throw new MedusaError(
-          MedusaError.Types.NOT_ALLOWED,
-          `PagoEfectivo: a refund of ${paid.currency} ${wire.text} on CIP ${cip} was requested ${Math.round((Date.now() - new Date(recent.requested_at).getTime()) / 1000)} s ago (${recent.refund_id}, ${recent.status}). This looks like a double click; if you mean a second refund of the same amount, try again in ${this.options.duplicateRefundGuardSeconds} s.`
-        )
-      }
-    }
-
     const sessionId = String(d.session_id ?? d.transactionCode ?? "")
     const where = await ledger.locate(sessionId)
     const merchantOrderId = where.order_id ?? where.payment_collection_id ?? sessionId
-    const { record } = await ledger.begin({
-      refund_id: refundId,
-      payment_id: where.payment_id,
-      payment_session_id: sessionId || null,
-      payment_collection_id: where.payment_collection_id,
-      order_id: where.order_id,
-      merchant_order_id: merchantOrderId,
-      cip,
-      transaction_code: String(d.transactionCode ?? sessionId),
-      amount: wire.text,
-      currency_code: paid.currency,
-      reason: null,
-    })
+    const begun = await ledger.begin(
+      {
+        refund_id: refundId,
+        payment_id: where.payment_id,
+        payment_session_id: sessionId || null,
+        payment_collection_id: where.payment_collection_id,
+        order_id: where.order_id,
+        merchant_order_id: merchantOrderId,
+        cip,
+        transaction_code: String(d.transactionCode ?? sessionId),
+        amount: wire.text,
+        currency_code: paid.currency,
+        reason: null,
+      },
+      { paid: paid.amount, duplicateGuardSeconds: this.options.duplicateRefundGuardSeconds, leaseSeconds: this.options.refundCallLeaseSeconds }
+    )
+    if (begun.kind === "above_refundable") {
+      const left = MathBN.sub(MathBN.convert(paid.amount), MathBN.convert(begun.counted))
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `PagoEfectivo: ${paid.currency} ${wire.text} is above what is still refundable on CIP ${cip}: ${paid.currency} ${MathBN.convert(left).toFixed(2)} of ${paid.currency} ${MathBN.convert(paid.amount).toFixed(2)} paid (the rest is refunded or on its way)`
+      )
+    }
+    if (begun.kind === "double_click") {
+      const { recent } = begun
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        `PagoEfectivo: a refund of ${paid.currency} ${wire.text} on CIP ${cip} was requested ${Math.max(0, Math.round((Date.now() - new Date(recent.requested_at).getTime()) / 1000))} s ago (${recent.refund_id}, ${recent.status}). This looks like a double click; if you mean a second refund of the same amount, try again in ${this.options.duplicateRefundGuardSeconds} s.`
+      )
+    }
+    const { record } = begun
     if (record.status === "completed" || record.status === "pending" || record.status === "awaiting_transfer") return summary(record)
     if (record.status === "rejected" || record.status === "failed") {
       throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `PagoEfectivo: refund ${refundId} already ended ${record.status}: ${record.failure_reason ?? ""}`)
@@ -119,79 +127,131 @@ export class RefundExecutor {
       currency: paid.currency,
       reason: `Reembolso ${merchantOrderId}`.slice(0, 200),
     }
+    const { record: settled, failure } = await this.call(refundId, body, wire.text)
+    const status = settled?.status ?? "verifying"
+    if (status === "rejected" || status === "failed") {
+      // Medusa deletes its Refund row when this throws; whatever counted it meanwhile is undone
+      // by the books' convergence
+      await this.notify(refundId)
+      const reason = settled?.failure_reason ?? failure?.message ?? "no reason given"
+      const err =
+        status === "rejected"
+          ? new MedusaError(MedusaError.Types.NOT_ALLOWED, `PagoEfectivo rejected the refund of ${paid.currency} ${wire.text} on CIP ${cip}: ${reason}. Nothing was refunded.`)
+          : new MedusaError(
+              failure?.category === "unavailable" ? MedusaError.Types.UNEXPECTED_STATE : failure?.category === "invalid" ? MedusaError.Types.INVALID_DATA : MedusaError.Types.NOT_ALLOWED,
+              `PagoEfectivo: refund of ${paid.currency} ${wire.text} on CIP ${cip} failed. ${reason}`
+            )
+      if (failure?.cause) (err as Error & { cause?: unknown }).cause = failure.cause
+      throw err
+    }
+    await failpoint(FAILPOINTS.providerRefundReturning, { refund_id: refundId, status })
+    return settled ? summary(settled) : { status: "verifying", amount: wire.text, referenceId: null, traceId: null }
+  }
+
+  /**
+   * The refund call, its lease and the record's settlement. Answers the record as settled (null
+   * when it could not be written: then it stays "requested" with its lease, and the reconciliation
+   * asks PagoEfectivo once the lease runs out).
+   */
+  private async call(refundId: string, body: CreateRefundRequest, amount: string): Promise<{ record: RefundRecord | null; failure?: { category: string; message: string; cause: unknown } }> {
+    const ledger = this.ledger()
+    const leaseSeconds = this.options.refundCallLeaseSeconds
     const attempts: AttemptRecord[] = []
     let recording = Promise.resolve()
     const onAttempt = (a: AttemptRecord) => {
       attempts.push(a)
-      const entry = { ...a, request: { ...body, amount: wire.text } }
+      const entry = { ...a, request: { ...body, amount } }
       recording = recording.then(() => ledger.appendAttempt(refundId, entry)).catch((e) => this.logRecordError(refundId, e))
     }
-
+    const heartbeat = setInterval(() => void ledger.holdLease(refundId, leaseSeconds).catch((e) => this.logRecordError(refundId, e)), (leaseSeconds * 1000) / 4)
+    heartbeat.unref()
     try {
-      const { data: answer, correlationId } = await this.client.createRefund(body, { onAttempt })
-      await recording
-      const rejectedWhy = answer.status === "rejected" ? (answer.reason ?? (await this.rejectionReason(refundId)) ?? "no reason given") : null
-      const settled = await this.settle(refundId, {
-        status: answer.status,
-        reference_id: answer.referenceId ?? null,
-        trace_id: answer.traceId ?? correlationId,
-        correlation_id: correlationId,
-        ...(rejectedWhy ? { failure_code: "rejected", failure_reason: rejectedWhy } : {}),
-      })
-      // The answer, or a notification that overtook it, may say "rejected": then Medusa must not
-      // keep its refund, so the call fails and Medusa deletes its Refund row.
-      const final = settled?.status ?? answer.status
-      if (final === "rejected" || final === "failed") {
-        // The refund answer carries no reason; GET /refunds/{refundId} does.
-        const reason = settled?.failure_reason ?? rejectedWhy ?? "no reason given"
-        await this.reversed(refundId, "the refund was rejected before Medusa kept it")
-        throw new MedusaError(
-          MedusaError.Types.NOT_ALLOWED,
-          `PagoEfectivo rejected the refund of ${paid.currency} ${wire.text} on CIP ${cip}: ${reason}. Nothing was refunded.`
-        )
+      await failpoint(FAILPOINTS.providerRefundCalling, { refund_id: refundId })
+      let answer: GatewayAnswer | null = null
+      let failure: unknown = null
+      try {
+        const { data, correlationId } = await this.client.createRefund(body, { onAttempt })
+        answer = { status: data.status, reference_id: data.referenceId ?? null, trace_id: data.traceId ?? correlationId, correlation_id: correlationId, failure_reason: data.reason ?? null }
+        if (answer.status === "rejected" && !answer.failure_reason) answer.failure_reason = (await this.remote(refundId, "rejection-reason"))?.reason ?? null
+      } catch (e) {
+        failure = e
       }
-      return settled ? summary(settled) : { status: answer.status, amount: wire.text, referenceId: answer.referenceId ?? null, traceId: answer.traceId ?? null }
-    } catch (e) {
-      if (e instanceof MedusaError) throw e
       await recording
-      const last = e as PagoEfectivoError
-      if (attempts.some((a) => a.ambiguous) || (last instanceof PagoEfectivoError && last.ambiguous)) {
-        // PagoEfectivo may have refunded: never report failure (Medusa would forget its refund).
-        const settled = await this.settle(refundId, {
-          status: "verifying",
-          correlation_id: attempts[attempts.length - 1]?.correlationId ?? null,
-          failure_code: last instanceof PagoEfectivoError ? (last.code ?? last.kind) : "error",
-          failure_reason: `no definite answer after ${attempts.length} attempt(s): ${(e as Error).message}`,
-        })
-        this.logger.warn(
-          `pagoefectivo: refund ${refundId} on CIP ${cip} is unconfirmed after ${attempts.length} attempt(s); recorded as verifying for the reconciliation`
-        )
-        return settled ? summary(settled) : { status: "verifying", amount: wire.text, referenceId: null, traceId: null }
+      clearInterval(heartbeat)
+      const last = failure as PagoEfectivoError | null
+      const ambiguous = attempts.some((a) => a.ambiguous) || (last instanceof PagoEfectivoError && last.ambiguous)
+      if (!answer && last instanceof PagoEfectivoError && !ambiguous && needsConfirmation(last)) {
+        // 503 says "not processed" and 409/603 that PagoEfectivo has this refund id: ask it
+        const remote = await this.remote(refundId, "confirm-failure").catch(() => undefined)
+        if (remote) answer = { status: remote.status, reference_id: remote.referenceId ?? null, trace_id: remote.traceId ?? null, failure_reason: remote.reason ?? null }
+        else if (remote === undefined) return { record: await this.verifying(refundId, attempts, last, `PagoEfectivo answered ${last.status}${last.code ? `/${last.code}` : ""} and its status query failed`) }
       }
+      if (answer) return { record: await this.settleAnswer(refundId, answer) }
+      if (ambiguous) return { record: await this.verifying(refundId, attempts, last, (failure as Error)?.message ?? "no answer") }
       if (this.options.manualRefundFallback && last instanceof PagoEfectivoError && last.code === REFUND_CODES.REFUNDS_NOT_ENABLED) {
-        this.logger.warn(`pagoefectivo: refunds are not enabled for this merchant; refund ${refundId} on CIP ${cip} awaits a bank transfer`)
-        return this.awaitTransfer(refundId, "PagoEfectivo has not enabled refunds for this merchant (403, code 601): return the money by bank transfer, then mark it transferred")
+        this.logger.warn(`pagoefectivo: refunds are not enabled for this merchant; refund ${refundId} on CIP ${body.cip} awaits a bank transfer`)
+        await this.awaitTransfer(refundId, "PagoEfectivo has not enabled refunds for this merchant (403, code 601): return the money by bank transfer, then mark it transferred")
+        return { record: await ledger.get(refundId) }
       }
-      const failure = describeRefundFailure(e, cip)
-      await this.settle(refundId, {
+      const described = describeRefundFailure(failure, String(body.cip))
+      const record = await this.settleFailure(refundId, {
         status: "failed",
         correlation_id: last instanceof PagoEfectivoError ? (last.correlationId ?? null) : null,
-        failure_code: failure.code,
-        failure_reason: failure.message,
+        failure_code: described.code,
+        failure_reason: described.message,
       })
-      await this.reversed(refundId, "the refund call failed; Medusa did not keep its refund")
-      const err = new MedusaError(
-        failure.category === "unavailable" ? MedusaError.Types.UNEXPECTED_STATE : failure.category === "invalid" ? MedusaError.Types.INVALID_DATA : MedusaError.Types.NOT_ALLOWED,
-        `PagoEfectivo: refund of ${paid.currency} ${wire.text} on CIP ${cip} failed. ${failure.message}`
-      )
-      ;(err as Error & { cause?: unknown }).cause = e
-      throw err
+      return { record, failure: { category: described.category, message: described.message, cause: failure } }
+    } finally {
+      clearInterval(heartbeat)
+    }
+  }
+
+  /** No definite answer: "verifying", with the lease held once more (PagoEfectivo may still be processing it). */
+  private async verifying(refundId: string, attempts: AttemptRecord[], last: unknown, why: string): Promise<RefundRecord | null> {
+    const ledger = this.ledger()
+    try {
+      const settled = await ledger.settle(refundId, {
+        status: "verifying",
+        correlation_id: attempts[attempts.length - 1]?.correlationId ?? null,
+        failure_code: last instanceof PagoEfectivoError ? (last.code ?? last.kind) : "error",
+        failure_reason: `no definite answer after ${attempts.length} attempt(s): ${why}`,
+      })
+      await ledger.holdLease(refundId, this.options.refundCallLeaseSeconds)
+      this.logger.warn(`pagoefectivo: refund ${refundId} is unconfirmed after ${attempts.length} attempt(s); recorded as verifying for the reconciliation`)
+      return settled
+    } catch (e) {
+      this.logRecordError(refundId, e)
+      return null
+    }
+  }
+
+  private async settleAnswer(refundId: string, answer: GatewayAnswer): Promise<RefundRecord | null> {
+    try {
+      const settled = await this.ledger().settleAnswer(refundId, answer)
+      if (settled?.anomaly && settled.status !== answer.status) this.logger.warn(`pagoefectivo: anomaly on refund ${refundId}: ${settled.anomaly}`)
+      return settled
+    } catch (e) {
+      this.logRecordError(refundId, e)
+      return null
+    }
+  }
+
+  /** A definite failure: nothing was refunded. The lease ends with the record. */
+  private async settleFailure(refundId: string, settlement: Parameters<RefundLedger["settle"]>[1]): Promise<RefundRecord | null> {
+    try {
+      const settled = await this.ledger().settle(refundId, settlement)
+      await this.ledger().releaseLease(refundId)
+      return settled
+    } catch (e) {
+      this.logRecordError(refundId, e)
+      return null
     }
   }
 
   /** Records a refund that staff will make by bank transfer (no PagoEfectivo call). */
   private async awaitTransfer(refundId: string, note: string): Promise<RefundSummary> {
     const settled = await this.ledger().settle(refundId, { status: "awaiting_transfer", failure_reason: note })
+    await this.ledger().releaseLease(refundId)
     if (!settled || settled.status !== "awaiting_transfer") {
       throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, `PagoEfectivo: could not record refund ${refundId} as awaiting a bank transfer; nothing was refunded`)
     }
@@ -258,31 +318,17 @@ export class RefundExecutor {
     }
   }
 
-  /** Settles the record; a failure to write is logged, never thrown (the money may have moved). */
-  private async settle(refundId: string, settlement: Parameters<RefundLedger["settle"]>[1]) {
-    try {
-      return await this.ledger().settle(refundId, settlement)
-    } catch (e) {
-      this.logRecordError(refundId, e)
-      return null
-    }
+  /** GET /refunds/{refundId}: null when PagoEfectivo never received it. */
+  private remote(refundId: string, purpose: string) {
+    return this.client.getRefund(refundId, { logContext: { purpose } })
   }
 
-  /** Why PagoEfectivo rejected a refund (null when it cannot be read now). */
-  private async rejectionReason(refundId: string): Promise<string | null> {
+  /** Asks for the order's books to be converged again; never throws (the reconciliation sweeps anyway). */
+  private async notify(refundId: string) {
     try {
-      return (await this.client.getRefund(refundId, { logContext: { purpose: "rejection-reason" } }))?.reason ?? null
-    } catch {
-      return null
-    }
-  }
-
-  /** Notes on the record that Medusa will not count this refund (it deletes its Refund row). */
-  private async reversed(refundId: string, note: string) {
-    try {
-      await this.ledger().markReversed(refundId, note)
+      await this.notifyBooks(refundId)
     } catch (e) {
-      this.logRecordError(refundId, e)
+      this.logger.warn(`pagoefectivo: could not ask for the books of refund ${refundId} to be converged (${(e as Error)?.message}); the reconciliation will`)
     }
   }
 
@@ -291,6 +337,11 @@ export class RefundExecutor {
       `pagoefectivo: could not update the record of refund ${refundId} (${(e as Error)?.message}); it stays "requested" and the reconciliation will settle it`
     )
   }
+}
+
+/** Failures after which PagoEfectivo is asked whether it has the refund before it is called failed. */
+function needsConfirmation(e: PagoEfectivoError): boolean {
+  return e.status === 503 || e.code === REFUND_CODES.REFUND_ID_CONFLICT
 }
 
 function summary(r: RefundRecord): RefundSummary {

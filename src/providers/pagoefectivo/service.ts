@@ -10,6 +10,7 @@ import type {
   DeletePaymentInput,
   DeletePaymentOutput,
   GetPaymentStatusInput,
+  IEventBusModuleService,
   GetPaymentStatusOutput,
   InitiatePaymentInput,
   InitiatePaymentOutput,
@@ -47,9 +48,10 @@ import {
 import { toWireAmount } from "../../lib/pagoefectivo/amount"
 import { type PagoEfectivoOptions, type ResolvedOptions, clientOptions, resolveOptions } from "../../lib/pagoefectivo/options"
 import { RefundLedger } from "../../modules/pagoefectivo/ledger"
+import { BOOKS_STALE_EVENT } from "../../lib/pagoefectivo/events"
 import { RefundExecutor, type RefundSummary } from "./refund"
 
-type InjectedDependencies = { logger: Logger; __pg_connection__?: Knex }
+type InjectedDependencies = { logger: Logger; __pg_connection__?: Knex; event_bus?: IEventBusModuleService }
 
 /** What the provider keeps in a payment session's / payment's `data`. */
 export type PagoEfectivoPaymentData = {
@@ -91,7 +93,7 @@ class PagoEfectivoProviderService extends AbstractPaymentProvider<PagoEfectivoOp
     this.options_ = resolveOptions(options, "PagoEfectivo payment provider")
     this.client_ = getPagoEfectivoClient({ ...clientOptions(this.options_), logger: this.logger_ })
     this.container_ = container
-    this.refunds_ = new RefundExecutor(this.client_, () => this.ledger(), this.options_, this.logger_)
+    this.refunds_ = new RefundExecutor(this.client_, () => this.ledger(), this.options_, this.logger_, (refundId) => this.booksStale(refundId))
   }
 
   async initiatePayment({ amount, currency_code, data, context }: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
@@ -281,6 +283,21 @@ class PagoEfectivoProviderService extends AbstractPaymentProvider<PagoEfectivoOp
       this.ledger_ = new RefundLedger(db)
     }
     return this.ledger_
+  }
+
+  /**
+   * Asks the plugin to converge a refund's books again (BOOKS_STALE_EVENT): the provider lives in
+   * the Payment module's container, which has Medusa's event bus but no other module.
+   */
+  private async booksStale(refundId: string): Promise<void> {
+    let bus: IEventBusModuleService | undefined
+    try {
+      bus = this.container_.event_bus
+    } catch {
+      bus = undefined
+    }
+    if (!bus) throw new Error("no event bus in the Payment module's container")
+    await bus.emit({ name: BOOKS_STALE_EVENT, data: { refund_id: refundId } })
   }
 
   private currencyOf(currencyCode: string): Currency {

@@ -43,9 +43,9 @@ const PagoEfectivoRefund = model
     requested_at: model.dateTime(),
     settled_at: model.dateTime().nullable(),
     /**
-     * When Medusa stopped counting this refund: the refund call failed (Medusa deleted its Refund
-     * row) or a later rejection undid it. Set once; a rejected/failed record without it still has
-     * a Medusa refund to undo.
+     * When Medusa stopped counting this refund (its Refund row and order transaction are gone),
+     * noted after the books' convergence did it. Informational: whether Medusa counts a refund is
+     * always read from Medusa's own rows.
      */
     reversed_at: model.dateTime().nullable(),
     reversal_note: model.text().nullable(),
@@ -54,6 +54,11 @@ const PagoEfectivoRefund = model
     /** Manual refunds: the bank transfer's reference, and who settled it (admin user id). */
     bank_reference: model.text().nullable(),
     settled_by: model.text().nullable(),
+    /**
+     * While in the future, the refund's call to PagoEfectivo may be under way, or PagoEfectivo may
+     * still be processing it: nobody judges the refund (option refundCallLeaseSeconds).
+     */
+    call_lease_until: model.dateTime().nullable(),
   })
   .indexes([
     { on: ["refund_id"], unique: true },

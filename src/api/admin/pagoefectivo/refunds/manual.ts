@@ -1,6 +1,5 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { z } from "zod"
-import { medusaHasRefund } from "../../../../workflows/reconcile"
 import { type RefundResultInput, applyRefundResultWorkflow } from "../../../../workflows/refund-result"
 import { type RefundView, parseOr400, refundRecordOf, refundView, sendConflict } from "../orders/view"
 
@@ -47,12 +46,6 @@ export async function settleManualRefund(
   }
   if (settledByStaff && record.status !== input.status) {
     return conflict(`Refund ${refund_id} was already marked ${record.status === "completed" ? "transferred" : "failed"}; it cannot be marked ${mark}`)
-  }
-  if (record.status === "awaiting_transfer" && !(await medusaHasRefund(req.scope, refund_id))) {
-    // the Refund button's transaction rolled back after the record was written: nothing to pay
-    await pe.ledger().settle(refund_id, { status: "failed", failure_code: "not_kept", failure_reason: "Medusa did not keep this refund; nothing is to be transferred" })
-    await pe.ledger().markReversed(refund_id, "Medusa did not keep this refund")
-    return conflict(`Refund ${refund_id} was not kept by Medusa (its refund did not complete); nothing is to be transferred`)
   }
   const { result } = await applyRefundResultWorkflow(req.scope).run({
     input: { refund_id, source: "manual", settled_by: req.auth_context?.actor_id ?? null, ...input },

@@ -1,7 +1,7 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { z } from "zod"
-import { needsReconciliation } from "../../../../../../modules/pagoefectivo/ledger"
-import { reconcileRefund, refundCallInProgress } from "../../../../../../workflows/reconcile"
+import { AWAITING_GATEWAY_STATUSES, leaseHeld } from "../../../../../../modules/pagoefectivo/ledger"
+import { reconcileRefund } from "../../../../../../workflows/reconcile"
 import { type RefundView, parseOr400, refundRecordOf, refundView, sendConflict } from "../../../orders/view"
 
 /** No input: an empty JSON object (or no body) only. */
@@ -18,17 +18,19 @@ export type AdminPagoEfectivoCheckResponse = {
  * PagoEfectivo about this one refund right away and applies the answer exactly as the
  * reconciliation job would (reconcileRefund → applyRefundResultWorkflow), then answers the record
  * as it is afterwards. 404 for an unknown refund; 409 when the record is already final (or, in
- * manual mode, waits for staff to record the bank transfer: nothing to ask PagoEfectivo).
+ * manual mode, waits for staff to record the bank transfer: nothing to ask PagoEfectivo), or while
+ * its call lease runs (its refund call may still be under way at PagoEfectivo).
  */
 export const POST = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfectivoCheckResponse>) => {
   parseOr400(Body, req.body ?? {}, "body")
   const { pe, record } = await refundRecordOf(req)
   const { refund_id } = record
 
-  if (refundCallInProgress(pe, record)) {
-    return sendConflict(res, `Refund ${refund_id} cannot be checked yet: its call to PagoEfectivo may still be under way; try again in a minute`)
+  if (AWAITING_GATEWAY_STATUSES.includes(record.status) && leaseHeld(record)) {
+    const at = new Date(record.call_lease_until!).toISOString()
+    return sendConflict(res, `Refund ${refund_id} cannot be checked yet: its call to PagoEfectivo may still be under way (until ${at}); try again then`)
   }
-  if (!needsReconciliation(record)) {
+  if (!AWAITING_GATEWAY_STATUSES.includes(record.status)) {
     const why =
       (record.status as string) === "awaiting_transfer"
         ? "it is awaiting a bank transfer by staff (manual refund): mark it as transferred or as failed instead"

@@ -1,0 +1,37 @@
+import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { BOOKS_STALE_EVENT } from "../lib/pagoefectivo/events"
+import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
+import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
+import { booksOf, convergeBooks } from "../workflows/books/converge"
+
+/**
+ * Converges an order's books after something changed them outside the plugin's own workflows:
+ * - `payment.refunded` `{ id: payment_id }`: Medusa finished booking a refund (its order
+ *   transaction and credit line come after the provider returned, with no lock of ours), so an undo
+ *   or a rejection that ran meanwhile is completed now;
+ * - `pagoefectivo.books.stale` `{ refund_id }`: the provider ended a refund dead and threw, so that
+ *   Medusa deletes its Refund row; whatever counted it meanwhile is undone.
+ * Payments without PagoEfectivo refund records cost one indexed query. A failure is logged: the
+ * reconciliation's sweep finds any books left disagreeing.
+ */
+export default async function pagoefectivoBooksHandler({ event, container }: SubscriberArgs<{ id?: string; refund_id?: string }>) {
+  const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
+  const records = event.data?.refund_id
+    ? await pe.ledger().getMany([event.data.refund_id])
+    : event.data?.id
+      ? await pe.ledger().forPayment(event.data.id)
+      : []
+  for (const books of booksOf(records)) {
+    try {
+      await convergeBooks(container, books)
+    } catch (e) {
+      container.resolve(ContainerRegistrationKeys.LOGGER).warn(`pagoefectivo: could not converge the books of ${books.order_id ?? books.payment_collection_id} after ${event.name}: ${(e as Error).message}`)
+    }
+  }
+}
+
+export const config: SubscriberConfig = {
+  event: ["payment.refunded", BOOKS_STALE_EVENT],
+  context: { subscriberId: "pagoefectivo-books" },
+}

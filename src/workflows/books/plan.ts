@@ -1,0 +1,180 @@
+/**
+ * What Medusa's books must be, from the facts: pure functions, no I/O (src/workflows/books/converge.ts
+ * reads the facts and applies what these say).
+ *
+ * The facts are the refund records (PagoEfectivo's verdicts) and Medusa's rows, deleted ones
+ * included. A record's verdict says what Medusa must show for its refund:
+ * - live (requested, pending, verifying, completed, awaiting_transfer): its Refund row stands, and
+ *   so does exactly one order transaction (reference "refund", reference_id = the refund id);
+ * - dead (rejected, failed): neither stands.
+ * The payment collection's refunded amount and the order's summary are then sums of what stands.
+ *
+ * Medusa's own refund workflow writes its rows without any lock of ours: its Refund row before it
+ * calls the provider, the order transaction after. So a missing row is only made good once the
+ * record says PagoEfectivo has the refund (pending, completed, or a bank transfer staff will make),
+ * its call lease has run out, and Medusa had `graceSeconds` since the call to book it; a row Medusa
+ * adds later anyway is a duplicate, which the next run removes.
+ */
+import { MathBN } from "@medusajs/framework/utils"
+import type { BigNumberInput } from "@medusajs/framework/types"
+import { CONFIRMED_STATUSES, DEAD_STATUSES, type RefundRecord } from "../../modules/pagoefectivo/ledger"
+
+export type RecordFact = Pick<RefundRecord, "refund_id" | "status" | "amount" | "payment_id" | "currency_code" | "call_lease_until" | "requested_at" | "failure_reason" | "failure_code" | "reversed_at">
+export type RefundRowFact = { id: string; payment_id: string; amount: BigNumberInput; created_at: Date | string; deleted_at: Date | string | null }
+export type TransactionFact = { id: string; amount: BigNumberInput; reference: string | null; reference_id: string | null; created_at: Date | string; deleted_at: Date | string | null }
+
+export type BooksFacts = {
+  now: Date
+  graceSeconds: number
+  /** Null for a payment collection no order owns (no order transactions to keep). */
+  orderId: string | null
+  records: RecordFact[]
+  /** Medusa's Refund rows of the books' payments, soft-deleted ones included. */
+  refunds: RefundRowFact[]
+  /** The order's transactions with reference "refund", soft-deleted ones included. */
+  transactions: TransactionFact[]
+}
+
+export type RowPlan = {
+  softDeleteRefunds: string[]
+  restoreRefunds: string[]
+  /** Refund rows to write again for refunds PagoEfectivo has but Medusa lost (id = the record's refund id). */
+  createRefunds: { id: string; payment_id: string; amount: string }[]
+  softDeleteTransactions: string[]
+  restoreTransactions: string[]
+  createTransactions: { refund_id: string; amount: string; currency_code: string }[]
+  /** Records whose Medusa rows all stand (again) / are all gone once the plan is applied. */
+  counted: string[]
+  notCounted: { refund_id: string; note: string }[]
+  /** Live records whose missing rows must wait (Medusa may still be writing them). */
+  waiting: string[]
+  /** Dead records some of whose rows this plan removes (Medusa counted them until now). */
+  undone: string[]
+}
+
+const isDead = (r: Pick<RecordFact, "status">) => DEAD_STATUSES.includes(r.status)
+const ms = (d: Date | string | null | undefined) => (d ? new Date(d).getTime() : 0)
+
+/** The row changes that bring Medusa's Refund rows and order transactions to the records' verdicts. */
+export function planRowChanges(facts: BooksFacts): RowPlan {
+  const plan: RowPlan = {
+    softDeleteRefunds: [],
+    restoreRefunds: [],
+    createRefunds: [],
+    softDeleteTransactions: [],
+    restoreTransactions: [],
+    createTransactions: [],
+    counted: [],
+    notCounted: [],
+    waiting: [],
+    undone: [],
+  }
+  const rowOf = new Map(facts.refunds.map((r) => [r.id, r]))
+  const transactionsOf = new Map<string, TransactionFact[]>()
+  for (const t of facts.transactions) {
+    if (t.reference !== "refund" || !t.reference_id) continue
+    const list = transactionsOf.get(t.reference_id) ?? []
+    list.push(t)
+    transactionsOf.set(t.reference_id, list)
+  }
+
+  for (const record of facts.records) {
+    const row = rowOf.get(record.refund_id)
+    const transactions = (transactionsOf.get(record.refund_id) ?? []).sort((a, b) => ms(a.created_at) - ms(b.created_at))
+    const live = transactions.filter((t) => !t.deleted_at)
+
+    if (isDead(record)) {
+      if (row && !row.deleted_at) plan.softDeleteRefunds.push(row.id)
+      plan.softDeleteTransactions.push(...live.map((t) => t.id))
+      if ((row && !row.deleted_at) || live.length) plan.undone.push(record.refund_id)
+      if (!record.reversed_at) plan.notCounted.push({ refund_id: record.refund_id, note: undoneNote(record) })
+      continue
+    }
+
+    // live: its Refund row and one order transaction stand; a missing one is written once
+    // PagoEfectivo has the refund and Medusa had the grace since the call ended to write it
+    const settledLongAgo =
+      CONFIRMED_STATUSES.includes(record.status) && ms(record.call_lease_until ?? record.requested_at) <= facts.now.getTime() - facts.graceSeconds * 1000
+    let waits = false
+    if (row?.deleted_at) plan.restoreRefunds.push(row.id)
+    else if (!row) {
+      if (settledLongAgo && record.payment_id) plan.createRefunds.push({ id: record.refund_id, payment_id: record.payment_id, amount: fixed(record.amount) })
+      else waits = true
+    }
+    if (facts.orderId) {
+      if (live.length > 1) plan.softDeleteTransactions.push(...live.slice(1).map((t) => t.id))
+      if (!live.length) {
+        const deleted = transactions.filter((t) => t.deleted_at).pop()
+        if (!settledLongAgo) waits = true
+        else if (deleted) plan.restoreTransactions.push(deleted.id)
+        else plan.createTransactions.push({ refund_id: record.refund_id, amount: fixed(record.amount), currency_code: record.currency_code })
+      }
+    }
+    if (waits) plan.waiting.push(record.refund_id)
+    else if (record.reversed_at) plan.counted.push(record.refund_id)
+  }
+  return plan
+}
+
+export type Totals = Record<string, unknown>
+
+/**
+ * The order summary's sums, from the transactions that stand, the way Medusa's order module
+ * computes them (OrderChangeProcessing): paid = the positive ones, refunded = the negative ones,
+ * transaction total = all, pending difference = the current order total less that. Answers the
+ * totals to write, or null when the summary already says so.
+ */
+export function summaryTotals(current: Totals, standing: { amount: BigNumberInput }[]): Totals | null {
+  let paid = MathBN.convert(0)
+  let refunded = MathBN.convert(0)
+  let total = MathBN.convert(0)
+  for (const t of standing) {
+    const amount = MathBN.convert(t.amount)
+    if (MathBN.lt(amount, 0)) refunded = MathBN.add(refunded, MathBN.abs(amount))
+    else paid = MathBN.add(paid, amount)
+    total = MathBN.add(total, amount)
+  }
+  const orderTotal = MathBN.convert(summaryValue(current, "current_order_total"))
+  const pending = MathBN.sub(orderTotal, total)
+  const wanted = { paid_total: paid, refunded_total: refunded, transaction_total: total, pending_difference: pending }
+  const differs = Object.entries(wanted).some(([k, v]) => !MathBN.eq(MathBN.convert(summaryValue(current, k)), v))
+  if (!differs) return null
+  const next: Totals = { ...current }
+  for (const [k, v] of Object.entries(wanted)) {
+    next[k] = v.toNumber()
+    next[`raw_${k}`] = { value: v.toString(), precision: 20 }
+  }
+  return next
+}
+
+/** The sum of the Refund rows that stand, or null when `refunded` already says so. */
+export function refundedAmount(refunded: BigNumberInput | null | undefined, standing: { amount: BigNumberInput }[]): string | null {
+  const sum = standing.reduce((s, r) => MathBN.add(s, MathBN.convert(r.amount)), MathBN.convert(0))
+  return MathBN.eq(MathBN.convert(refunded ?? 0), sum) ? null : sum.toString()
+}
+
+/**
+ * The amount of the credit line Medusa's refund workflow adds with a refund (so that the order
+ * does not show the shopper owing it): what the refund leaves over what the order already owed
+ * the shopper (a negative pending difference), given the pending difference before the refund.
+ */
+export function creditLineAmount(refund: BigNumberInput, pendingDifference: BigNumberInput): string {
+  const amount = MathBN.convert(refund)
+  const pending = MathBN.convert(pendingDifference)
+  if (!MathBN.lt(pending, 0)) return amount.toString()
+  const owed = MathBN.mult(pending, -1)
+  return MathBN.gt(amount, owed) ? MathBN.sub(amount, owed).toString() : "0"
+}
+
+/** A summary value, from its raw form when there is one (full precision). */
+export function summaryValue(totals: Totals, key: string): BigNumberInput {
+  const raw = totals[`raw_${key}`] as { value?: string } | undefined
+  return (raw?.value ?? (totals[key] as BigNumberInput | undefined) ?? 0) as BigNumberInput
+}
+
+function undoneNote(r: Pick<RecordFact, "status" | "failure_code" | "failure_reason">): string {
+  const why = r.failure_code === "transfer_failed" ? "its bank transfer failed" : r.status === "failed" ? "nothing was refunded (PagoEfectivo never received it, or the call failed)" : "PagoEfectivo rejected it"
+  return `Medusa no longer counts it: ${why}${r.failure_reason ? `: ${r.failure_reason}` : ""}`
+}
+
+const fixed = (v: BigNumberInput) => MathBN.convert(v).toFixed(2)
