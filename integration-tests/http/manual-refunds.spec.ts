@@ -95,18 +95,6 @@ medusaIntegrationTestRunner({
       const anon = await call(`${refundId}/complete`, { bank_reference: "X1" }, {})
       expect(anon.status).toBe(401)
 
-      // a refund Medusa did not keep (its transaction rolled back after the record was written)
-      const { orderId, paymentId, cip } = await shop.paidOrder()
-      await shop.pe().ledger().begin({
-        refund_id: "ref_not_kept", payment_id: paymentId, payment_session_id: null, payment_collection_id: null, order_id: orderId,
-        merchant_order_id: orderId, cip, transaction_code: "x", amount: "10.00", currency_code: "PEN", reason: null,
-      })
-      await shop.pe().ledger().settle("ref_not_kept", { status: "awaiting_transfer" })
-      const notKept = await call(`ref_not_kept/complete`, { bank_reference: "X1" })
-      expect(notKept.status).toBe(409)
-      expect(notKept.body.message).toMatch(/was not kept by Medusa .*nothing is to be transferred/)
-      expect((await recordsOf(orderId))[0]).toMatchObject({ status: "failed", failure_code: "not_kept", reversed_at: expect.anything() })
-
       // a record PagoEfectivo settles (not a bank transfer) cannot be marked by staff
       await shop.pe().ledger().settle(refundId, { status: "pending" })
       const notManual = await call(`${refundId}/complete`, { bank_reference: "X1" })

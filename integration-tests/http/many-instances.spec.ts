@@ -1,7 +1,9 @@
 import { spawnSync } from "node:child_process"
+import fs from "node:fs"
 import path from "node:path"
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { FAILPOINTS } from "../../src/lib/failpoints"
 import { sign } from "../../src/lib/pagoefectivo/wire"
 import { SANDBOX_DEFAULTS } from "../../sandbox/server"
 import { type GroupChild, REPO_ROOT, readLog, runMedusa, spawnMedusa } from "../../scripts/lib/medusa-process"
@@ -92,12 +94,14 @@ function manyInstances() {
           const before = paid.summary
           await api.post(`/admin/payments/${paid.payment_collections[0].payments[0].id}/refund`, { amount }, { headers: shop.admin })
           const [record] = await shop.pe().listPagoEfectivoRefunds({ order_id: order.id })
-          return { orderId: order.id as string, refundId: record.refund_id as string, cip: session.data.cip as string, before }
+          return { orderId: order.id as string, paymentId: paid.payment_collections[0].payments[0].id as string, refundId: record.refund_id as string, cip: session.data.cip as string, before }
         }
 
 
         it("the same refund.rejected delivered 20 times concurrently across both processes is applied once", async () => {
           const { orderId, refundId, cip, before } = await refundedOrder(40)
+          // PagoEfectivo rejects it (its own notification withheld), then its result arrives 20 times
+          await sandbox.call("POST", `/__sandbox/refunds/${refundId}/reject`, { reason: "cuenta cerrada", notify: false })
           const body = JSON.stringify({
             eventType: "refund.rejected",
             operationNumber: "4242",
@@ -132,36 +136,49 @@ function manyInstances() {
           expect(Number(order.payment_collections[0].refunded_amount)).toBe(0)
           expect(order.summary.refunded_total).toEqual(before.refunded_total)
           expect(order.summary.pending_difference).toBeCloseTo(before.pending_difference - 40, 2)
+          expect(await shop.booksAgree(orderId)).toMatchObject({ gateway: 0, medusa: 0, summary: 0 })
         })
 
-        it("the reconciliation run by both workers at once reconciles each refund once", async () => {
+        it("the reconciliation run by both workers at once: one runs it under the lock, the other skips", async () => {
           await sandbox.fault({ path: "notifications", eventType: "refund.rejected", drop: true })
           const first = await refundedOrder(30)
           const second = await refundedOrder(20)
           for (const r of [first, second]) await sandbox.call("POST", `/__sandbox/refunds/${r.refundId}/reject`, { wait: true })
 
-          const runs = await Promise.all(
-            [19201, 19202].map((port) =>
-              runMedusa({
-                args: ["exec", "./src/scripts/reconcile-pagoefectivo.ts", "0"],
-                cwd: REPO_ROOT,
-                env: env(port),
-                logFile: path.join(REPO_ROOT, ".data", `many-instances-reconcile-${port}.log`),
-              })
-            )
-          )
-          for (const run of runs) expect(run.code).toBe(0)
-          const summaries = runs.map((r) => r.output.match(/pagoefectivo reconcile: .*/)?.[0] ?? "")
-          expect(summaries.every(Boolean)).toBe(true)
-          const undone = summaries.map((s) => Number(s.match(/undone=(\d+)/)?.[1] ?? 0))
-          expect(undone.reduce((a, b) => a + b, 0)).toBe(2)
+          // the first run holds the lock until the second one has finished: they overlap for sure
+          const go = path.join(REPO_ROOT, ".data", `many-instances-go-${Date.now()}`)
+          const reconcile = (port: number, extra: Record<string, string> = {}) =>
+            runMedusa({
+              args: ["exec", "./src/scripts/reconcile-pagoefectivo.ts", "0"],
+              cwd: REPO_ROOT,
+              env: { ...env(port), ...extra },
+              logFile: path.join(REPO_ROOT, ".data", `many-instances-reconcile-${port}.log`),
+            })
+          const holder = reconcile(19201, { PAGOEFECTIVO_FAILPOINTS: `${FAILPOINTS.reconcileLocked}=until:${go}` })
+          await eventually(async () => readLog(path.join(REPO_ROOT, ".data", "many-instances-reconcile-19201.log")).includes(`failpoint ${FAILPOINTS.reconcileLocked} reached`), { timeoutMs: 100_000, intervalMs: 500, what: "the first run inside its lock" })
+          const skipper = await reconcile(19202)
+          fs.writeFileSync(go, "")
+          const held = await holder
+          fs.rmSync(go, { force: true })
+          for (const run of [held, skipper]) expect(run.code).toBe(0)
+          expect(skipper.output).toMatch(/pagoefectivo reconcile: skipped \(another worker is reconciling\)/)
+          expect(held.output).toMatch(/pagoefectivo reconcile: refunds checked=2 completed=0 failed=0 undone=2/)
 
           for (const r of [first, second]) {
-            const order = await shop.orderOf(r.orderId)
-            expect(order.payment_status).toBe("captured")
-            expect(Number(order.payment_collections[0].refunded_amount)).toBe(0)
-            expect(order.summary.refunded_total).toEqual(r.before.refunded_total)
+            const books = await shop.booksAgree(r.orderId)
+            expect(books).toMatchObject({ gateway: 0, medusa: 0, summary: 0, payment_status: "captured" })
           }
+        })
+
+        it("refund results delivered across the server and worker at once: every order's books agree", async () => {
+          const orders = [await refundedOrder(40), await refundedOrder(30), await refundedOrder(20)]
+          // a second refund on each, then every refund settled at once, half of them rejected
+          for (const o of orders) await api.post(`/admin/payments/${o.paymentId}/refund`, { amount: 10 }, { headers: shop.admin })
+          const records = (await Promise.all(orders.map((o) => shop.pe().listPagoEfectivoRefunds({ order_id: o.orderId })))).flat()
+          // results go to the first process; Redis hands their events to either
+          await sandbox.config({ notifyUrl: `${workers[0].url}/webhooks/pagoefectivo` })
+          await Promise.all(records.map((r: any, i: number) => sandbox.call("POST", `/__sandbox/refunds/${r.refund_id}/${i % 2 ? "complete" : "reject"}`, { wait: true })))
+          for (const o of orders) await shop.booksAgree(o.orderId, { timeoutMs: 30_000 })
         })
       })
     },

@@ -153,7 +153,7 @@ medusaIntegrationTestRunner({
 
     describe("one odd notification in a batch", () => {
       it("a signed notification holding \\u0000 is stored on its own: its neighbours are applied, none is answered 5xx", async () => {
-        const carts = []
+        const carts: Awaited<ReturnType<typeof checkoutWithCip>>[] = []
         for (let i = 0; i < 3; i++) carts.push(await checkoutWithCip(shop.store, { regionId: shop.seeded.regionId, variantId: shop.seeded.variantId, email: `rosa${i}@example.pe` }))
         const paid = (c: (typeof carts)[number]) =>
           JSON.stringify({ eventType: "cip.paid", operationNumber: `9${c.session.data.cip}`, data: { cip: c.session.data.cip, currency: "PEN", amount: Number(c.session.data.amount), transactionCode: c.session.id } })

@@ -6,8 +6,9 @@
  * Armed two ways:
  * - `PAGOEFECTIVO_FAILPOINTS=name[=action],…` in the environment of a process (a `medusa start`
  *   that a spec kills with SIGKILL once the failpoint's line appears in its log). Actions:
- *   `pause` (default: log `pagoefectivo failpoint <name> reached` and wait forever) and `crash`
- *   (log, then `process.exit(137)`, as a SIGKILL would leave it).
+ *   `pause` (default: log `pagoefectivo failpoint <name> reached` and wait forever), `crash`
+ *   (log, then `process.exit(137)`, as a SIGKILL would leave it) and `until:<file>` (log, then
+ *   wait until that file exists: another process is let go on purpose).
  * - `armFailpoint(name, handler)` in the same process (an in-process spec that holds a step there
  *   while it delivers something else, then lets it go).
  *
@@ -26,8 +27,8 @@ function registry(): Registry {
   if (!r) {
     const handlers = new Map<string, Handler>()
     for (const entry of (process.env.PAGOEFECTIVO_FAILPOINTS ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
-      const [name, action = "pause"] = entry.split("=")
-      handlers.set(name, envHandler(action))
+      const at = entry.indexOf("=")
+      handlers.set(at < 0 ? entry : entry.slice(0, at), envHandler(at < 0 ? "pause" : entry.slice(at + 1)))
     }
     r = g[KEY] = { handlers }
   }
@@ -35,9 +36,14 @@ function registry(): Registry {
 }
 
 function envHandler(action: string): Handler {
-  return (name, context) => {
+  return async (name, context) => {
     process.stderr.write(`pagoefectivo failpoint ${name} reached ${JSON.stringify(context)}\n`)
     if (action === "crash") process.exit(137)
+    if (action.startsWith("until:")) {
+      const { existsSync } = await import("node:fs")
+      while (!existsSync(action.slice("until:".length))) await new Promise((r) => setTimeout(r, 100))
+      return
+    }
     return new Promise<void>(() => undefined)
   }
 }
@@ -92,6 +98,8 @@ export const FAILPOINTS = {
   providerRefundCalling: "provider.refund.calling",
   /** The books of an order are being converged: its Refund rows are changed, its order transactions and sums not yet. */
   booksMidway: "books.midway",
+  /** The reconciliation holds its lock and is about to start. */
+  reconcileLocked: "reconcile.locked",
   /** A batch of notifications is about to be written (context: `queued()`, how many wait behind it). */
   notificationsWrite: "notifications.write",
 } as const

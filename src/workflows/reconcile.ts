@@ -3,6 +3,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { type CipSearchItem, type Notification, PagoEfectivoError, cipState } from "../lib/pagoefectivo"
 import { forEachLimited } from "../lib/concurrency"
+import { FAILPOINTS, failpoint } from "../lib/failpoints"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import { type RefundRecord, leaseHeld } from "../modules/pagoefectivo/ledger"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
@@ -82,6 +83,7 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
 
   const stop = { reason: null as string | null }
   try {
+    await failpoint(FAILPOINTS.reconcileLocked)
     // 1. refunds
     let after: string | null = null
     while (!stop.reason) {
