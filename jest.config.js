@@ -5,13 +5,18 @@ const testType = process.env.TEST_TYPE ?? "unit"
 
 module.exports = {
   transform: {
+    // The admin panel (src/admin, React): its specs render it.
+    "^.+\\.tsx$": [
+      "@swc/jest",
+      { jsc: { parser: { syntax: "typescript", tsx: true }, target: "es2021", transform: { react: { runtime: "automatic" } } } },
+    ],
     "^.+\\.[jt]sx?$": [
       "@swc/jest",
       { jsc: { parser: { syntax: "typescript", decorators: true }, target: "es2021" } },
     ],
   },
   testEnvironment: "node",
-  moduleFileExtensions: ["js", "ts", "json"],
+  moduleFileExtensions: ["js", "ts", "tsx", "json"],
   modulePathIgnorePatterns: ["dist/", "<rootDir>/.medusa/", "<rootDir>/.data/", "<rootDir>/.cache/"],
   setupFiles: ["./integration-tests/setup.js"],
   // Booting a Medusa app per integration spec file takes 10-20 s on 2 cores.
