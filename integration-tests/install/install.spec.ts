@@ -118,12 +118,15 @@ describeInstall(`installing the packed plugin into a clean store (Medusa ${MEDUS
   })
 
   afterAll(async () => {
-    for (const c of children.reverse()) await c.stop(10_000).catch(() => undefined)
+    const keep = process.env.PAGOEFECTIVO_INSTALL_KEEP === "1"
+    await timed(timings, "stop", async () => {
+      for (const c of children.reverse()) await c.stop(10_000).catch(() => undefined)
+    })
     if (pg) {
-      if (process.env.PAGOEFECTIVO_INSTALL_KEEP !== "1") await dropDatabase(pg, dbName).catch((e) => log(`could not drop ${dbName}: ${e.message}`))
+      if (!keep) await dropDatabase(pg, dbName).catch((e) => log(`could not drop ${dbName}: ${e.message}`))
       await pg.stop()
     }
-    if (dir && process.env.PAGOEFECTIVO_INSTALL_KEEP !== "1") fs.rmSync(dir, { recursive: true, force: true })
+    if (dir && !keep) await timed(timings, "remove the store", () => fs.promises.rm(dir, { recursive: true, force: true }))
     else if (dir) log(`kept ${dir} and database ${dbName} (PAGOEFECTIVO_INSTALL_KEEP=1)`)
     log(`timings: ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(", ")}; total ${((Date.now() - started) / 1000).toFixed(1)} s`)
   })
