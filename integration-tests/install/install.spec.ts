@@ -17,7 +17,8 @@
  * 6. over HTTP only: the admin API sets up a Peru region with PagoEfectivo, a product, shipping and
  *    a publishable key; the store API buys with a CIP; the sandbox's control API pays it; the order
  *    shows captured; the admin API refunds S/ 50.00; the sandbox completes the refund; the order's
- *    refunded total is S/ 50.00 and the plugin's panel route shows the refund completed.
+ *    refunded total is S/ 50.00 and the plugin's panel route shows the refund completed;
+ * 7. Medusa's own /hooks/payment route reaches the provider at the path README gives for the version.
  *
  * Logs: integration-tests/install/artifacts/ (git-ignored). The temporary store and its database
  * are removed afterwards (PAGOEFECTIVO_INSTALL_KEEP=1 keeps them). PAGOEFECTIVO_SKIP_INSTALL_CHECK=1
@@ -28,7 +29,7 @@ import fs from "fs"
 import os from "os"
 import path from "path"
 import { dropDatabase, recreateDatabase } from "../../scripts/lib/demo-db"
-import { type GroupChild, REPO_ROOT, runChild, spawnLogged, tail } from "../../scripts/lib/medusa-process"
+import { type GroupChild, REPO_ROOT, readLog, runChild, spawnLogged, tail } from "../../scripts/lib/medusa-process"
 import type { PostgresConnection } from "../../scripts/lib/postgres"
 import { checkoutWithCip } from "../../scripts/lib/storefront"
 import { SANDBOX_DEFAULTS } from "../../sandbox/server"
@@ -277,4 +278,18 @@ describeInstall(`installing the packed plugin into a clean store (Medusa ${MEDUS
     expect(Number(order.summary.refunded_total)).toBe(50)
     expect(order.payment_status).toBe("partially_refunded")
   }, 120_000)
+
+  // README: before 2.21.2 Medusa prefixes `pp_` to the route's provider itself.
+  const [, minor, patch] = MEDUSA_VERSION.split(".").map(Number)
+  const hookPath = minor === 21 && patch < 2 ? "/hooks/payment/pagoefectivo_pagoefectivo" : "/hooks/payment/pp_pagoefectivo_pagoefectivo"
+  step(`Medusa's own webhook route reaches the provider at ${hookPath}, as README says for ${MEDUSA_VERSION}`, async () => {
+    const res = await fetch(medusaUrl + hookPath, { method: "POST", headers: { "content-type": "application/json" }, body: '{"eventType":"cip.paid"}' })
+    expect(res.status).toBe(200)
+    // Core hands it to the provider 5 s later; unsigned, the provider says so and ignores it.
+    await eventually(async () => readLog(path.join(ARTIFACTS, "medusa.log")).includes("ignored a notification on /hooks/payment with a missing or wrong PE-Signature"), {
+      what: "the provider's warning about the unsigned notification in medusa.log",
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    })
+  }, 60_000)
 })
