@@ -41,6 +41,13 @@ const RUNS = [
     testType: "e2e",
     args: ["--runInBand", "--forceExit"],
   },
+  {
+    // The install check: the packed plugin installed into a store generated from scratch at the
+    // lowest supported Medusa, migrated, built, started, and sold with (integration-tests/install).
+    name: "install",
+    testType: "install",
+    args: ["--runInBand", "--forceExit"],
+  },
 ]
 
 let pg = null

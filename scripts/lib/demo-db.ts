@@ -15,6 +15,13 @@ import { ensureDatabase, type PostgresConnection } from "./postgres"
 type Conn = Pick<PostgresConnection, "host" | "port" | "user" | "password">
 
 export async function recreateDatabase(conn: Conn, dbName: string): Promise<{ existed: boolean }> {
+  const existed = await dropDatabase(conn, dbName)
+  await ensureDatabase(conn, dbName)
+  return { existed }
+}
+
+/** Drops `dbName` if it exists, ending its sessions; answers whether it existed. */
+export async function dropDatabase(conn: Conn, dbName: string): Promise<boolean> {
   const client = new Client({
     host: conn.host,
     port: conn.port,
@@ -36,6 +43,5 @@ export async function recreateDatabase(conn: Conn, dbName: string): Promise<{ ex
   } finally {
     await client.end().catch(() => undefined)
   }
-  await ensureDatabase(conn, dbName)
-  return { existed }
+  return existed
 }

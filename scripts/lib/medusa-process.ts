@@ -147,12 +147,17 @@ export type SpawnMedusaOptions = {
 
 /** Starts `medusa <args>` with stdout and stderr appended to `logFile` (truncated first). */
 export function spawnMedusa(opts: SpawnMedusaOptions): GroupChild {
+  return spawnLogged(process.execPath, [medusaCli(), ...opts.args], opts, `medusa ${opts.args.join(" ")}`)
+}
+
+/** Starts any command the same way (its own process group, output in `logFile`). */
+export function spawnLogged(command: string, args: string[], opts: Omit<SpawnMedusaOptions, "args">, label = [command, ...args].join(" ")): GroupChild {
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true })
   const fd = fs.openSync(opts.logFile, "w")
-  fs.writeSync(fd, `# ${new Date().toISOString()} medusa ${opts.args.join(" ")} (cwd ${opts.cwd})\n`)
+  fs.writeSync(fd, `# ${new Date().toISOString()} ${label} (cwd ${opts.cwd})\n`)
   let proc: ChildProcess
   try {
-    proc = spawn(process.execPath, [medusaCli(), ...opts.args], {
+    proc = spawn(command, args, {
       cwd: opts.cwd,
       env: opts.env,
       stdio: ["ignore", fd, fd],
@@ -169,17 +174,21 @@ export function spawnMedusa(opts: SpawnMedusaOptions): GroupChild {
 }
 
 /** Runs `medusa <args>` to completion; `current` lets the caller stop it meanwhile. */
-export async function runMedusa(
-  opts: SpawnMedusaOptions,
+export function runMedusa(opts: SpawnMedusaOptions, current?: (c: GroupChild | null) => void) {
+  return runChild(spawnMedusa(opts), current)
+}
+
+/** Waits for a child started by spawnLogged/spawnMedusa; answers its exit and its log. */
+export async function runChild(
+  child: GroupChild,
   current?: (c: GroupChild | null) => void
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
-  const child = spawnMedusa(opts)
   current?.(child)
   try {
     const r = await child.exited
     // Anything it left behind in its group.
     child.signalGroup("SIGKILL")
-    return { ...r, output: readLog(opts.logFile) }
+    return { ...r, output: readLog(child.logFile) }
   } finally {
     current?.(null)
   }

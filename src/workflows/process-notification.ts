@@ -14,10 +14,8 @@ import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
 import { type RefundResultOutcome, applyRefundResultWorkflow } from "./refund-result"
 
-export const PROVIDER_ID_PREFIX = "pp_pagoefectivo_"
-
-/** Whether a payment (or session) was made with this plugin's provider. */
-export const isPagoEfectivoProvider = (providerId: string | null | undefined): boolean => !!providerId && providerId.startsWith(PROVIDER_ID_PREFIX)
+import { isPagoEfectivoProvider } from "../lib/pagoefectivo/provider-id"
+export { PROVIDER_ID_PREFIX, isPagoEfectivoProvider } from "../lib/pagoefectivo/provider-id"
 
 export type NotificationTarget =
   | { kind: "cip.paid"; notification_id: string; session_id: string; amount: number }

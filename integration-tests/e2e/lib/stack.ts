@@ -48,7 +48,7 @@ export function freePort(): Promise<number> {
 }
 
 /** PostgreSQL as scripts/test.js found it (DB_* variables), else found or started here. */
-async function postgres(): Promise<PostgresConnection> {
+export async function postgres(): Promise<PostgresConnection> {
   const { DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD } = process.env
   if (DB_HOST && DB_PORT && DB_USERNAME) {
     const password = DB_PASSWORD ?? ""
@@ -66,13 +66,14 @@ async function postgres(): Promise<PostgresConnection> {
   return ensurePostgres({ log: (s) => log(`postgres: ${s}`) })
 }
 
-async function timed<T>(timings: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
+/** Runs `fn`, records its duration under `name` and prints it. */
+export async function timed<T>(timings: Record<string, number>, name: string, fn: () => Promise<T>, say = log): Promise<T> {
   const t0 = Date.now()
   try {
     return await fn()
   } finally {
     timings[name] = Date.now() - t0
-    log(`${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+    say(`${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   }
 }
 

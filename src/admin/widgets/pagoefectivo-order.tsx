@@ -1,19 +1,28 @@
 import { defineWidgetConfig } from "@medusajs/admin-sdk"
 import type { AdminOrder, DetailWidgetProps } from "@medusajs/framework/types"
-import { Button, Container, Drawer, Heading, Input, Label, StatusBadge, Table, Text, Textarea, toast } from "@medusajs/ui"
+import { Button, Container, Heading, StatusBadge, Table, Text, toast } from "@medusajs/ui"
 import { type QueryKey, useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 import { useEffect, useRef, useState } from "react"
 import { useTranslation } from "react-i18next"
 import { useLocation } from "react-router-dom"
 import type { AdminPagoEfectivoOrderResponse, ReturnRefundView } from "../../api/admin/pagoefectivo/orders/[id]/route"
 import type { RefundView } from "../../api/admin/pagoefectivo/orders/view"
+import { ManualSettleDrawer } from "../components/manual-settle-drawer"
+import { formatDate, formatMoney, intlLocale, messageOf } from "../lib/format"
+import { PanelBoundary, isPagoEfectivoOrder } from "../lib/guard"
 import { sdk } from "../lib/sdk"
 
 /**
  * The PagoEfectivo panel on the order page (zone order.details.after): the order's CIP and what
  * PagoEfectivo did with each refund staff made with Medusa's own Refund button, with the actions
  * that apply to a refund (check it now; in manual mode, record the bank transfer or its failure).
- * It reads GET /admin/pagoefectivo/orders/:id and renders nothing for an order paid another way.
+ * It reads GET /admin/pagoefectivo/orders/:id.
+ *
+ * It never breaks the page it sits on (src/admin/lib/guard.tsx): for an order paid another way it
+ * renders nothing and calls no hook, query or router function at all (the widget renders on every
+ * order page); for a PagoEfectivo order an error boundary shows a one-line notice instead of a
+ * panel that threw, and the one router hook it uses sits in a boundary of its own, so a store whose
+ * react-router-dom is not the dashboard's copy loses only the refetch on route changes.
  *
  * Keeping it current — refund results arrive in the background (PagoEfectivo's notification, the
  * reconciliation job), and staff act in Medusa's refund drawer, outside this component:
@@ -21,8 +30,9 @@ import { sdk } from "../lib/sdk"
  *    refund mutation invalidates ["orders", "detail"] when a refund succeeds, so the panel
  *    refetches together with the order, with no coupling to the drawer's internals.
  * 2. The drawer is a child route (/orders/:id/refund); the panel stays mounted under it and
- *    refetches whenever the location changes, so closing the drawer also refreshes it after a
- *    refused refund (Medusa invalidates nothing then, but a failed record was written) or a cancel.
+ *    refetches whenever the location changes (RefetchOnRouteChange), so closing the drawer also
+ *    refreshes it after a refused refund (Medusa invalidates nothing then, but a failed record was
+ *    written) or a cancel.
  * 3. While any refund is requested, pending or verifying, it polls every 3 s, and it refetches when
  *    the window regains focus; settled refunds cost no polling at all.
  * 4. When a refund's status changes under it (say a rejection undid Medusa's refund), it
@@ -66,48 +76,42 @@ const CIP_COLOR: Record<string, "green" | "red" | "orange" | "grey"> = {
 const orderKey = (orderId: string): QueryKey => ["orders", "detail", orderId]
 const panelKey = (orderId: string): QueryKey => ["orders", "detail", orderId, "pagoefectivo"]
 
-/**
- * The language of the admin ("es", "en", "ptBR"…) as a locale Intl accepts; Spanish as written in
- * Peru (S/ 40.00), where PagoEfectivo operates.
- */
-function intlLocale(language: string | undefined): string | undefined {
-  const base = (language ?? "").slice(0, 2).toLowerCase()
-  if (!base) return undefined
-  if (base === "es") return "es-PE"
-  try {
-    return Intl.getCanonicalLocales(base)[0]
-  } catch {
-    return undefined
-  }
-}
-
-function formatMoney(amount: number | string | null, currency: string | null, locale?: string): string {
-  if (amount === null || amount === undefined || amount === "") return "—"
-  const n = Number(amount)
-  if (!Number.isFinite(n)) return String(amount)
-  try {
-    return new Intl.NumberFormat(locale, { style: "currency", currency: (currency || "PEN").toUpperCase() }).format(n)
-  } catch {
-    return `${currency ?? ""} ${n.toFixed(2)}`.trim()
-  }
-}
-
-function formatDate(value: string | null, locale?: string): string {
-  if (!value) return "—"
-  const d = new Date(value)
-  if (Number.isNaN(d.getTime())) return value
-  return new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "short" }).format(d)
-}
-
-/** The error message of a failed js-sdk call (its FetchError carries the route's `message`). */
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
-
+/** The widget: nothing at all unless the order is PagoEfectivo's; the panel inside a boundary. */
 const PagoEfectivoOrderWidget = ({ data: order }: DetailWidgetProps<AdminOrder>) => {
+  if (!order?.id || !isPagoEfectivoOrder(order)) return null
+  return (
+    <PanelBoundary fallback={(e) => <PanelFailed message={e.message} />}>
+      <PagoEfectivoPanel orderId={order.id} />
+    </PanelBoundary>
+  )
+}
+
+/** Hook-free, so that it cannot fail in turn: the page goes on without the panel. */
+const PanelFailed = ({ message }: { message: string }) => (
+  <Container className="px-6 py-4" data-testid="pagoefectivo-panel-failed">
+    <Heading level="h2">PagoEfectivo</Heading>
+    <Text size="small" className="text-ui-fg-subtle mt-2">
+      The PagoEfectivo panel could not be shown / No se pudo mostrar el panel de PagoEfectivo: {message}
+    </Text>
+  </Container>
+)
+
+/** (2) Calls `onChange` when the route changes; the only router hook of the panel. */
+const RefetchOnRouteChange = ({ onChange }: { onChange: () => void }) => {
+  const { pathname } = useLocation()
+  const first = useRef(pathname)
+  useEffect(() => {
+    if (pathname === first.current) return
+    first.current = pathname
+    onChange()
+  }, [pathname, onChange])
+  return null
+}
+
+const PagoEfectivoPanel = ({ orderId }: { orderId: string }) => {
   const { t, i18n } = useTranslation()
   const locale = intlLocale(i18n.language)
   const queryClient = useQueryClient()
-  const location = useLocation()
-  const orderId = order.id
 
   const { data, isLoading, isError, error, refetch } = useQuery({
     queryKey: panelKey(orderId),
@@ -117,13 +121,13 @@ const PagoEfectivoOrderWidget = ({ data: order }: DetailWidgetProps<AdminOrder>)
     staleTime: 0,
   })
 
-  // (2) The refund drawer is a child route: refetch whenever the location changes under us.
-  const firstPath = useRef(location.pathname)
-  useEffect(() => {
-    if (location.pathname === firstPath.current) return
-    firstPath.current = location.pathname
-    refetch()
-  }, [location.pathname, refetch])
+  // (2) The refund drawer is a child route: refetch whenever the location changes under us. Without
+  // the dashboard's router (another react-router-dom copy) the listener alone gives up, quietly.
+  const routeListener = (
+    <PanelBoundary fallback={() => null} onError={(e) => console.warn(`[pagoefectivo] no refetch on route changes: ${e.message}`)}>
+      <RefetchOnRouteChange onChange={refetch} />
+    </PanelBoundary>
+  )
 
   // (4) A refund changed status: the order's own sections (totals, payments) are stale too.
   const lastStatuses = useRef<string | null>(null)
@@ -169,10 +173,11 @@ const PagoEfectivoOrderWidget = ({ data: order }: DetailWidgetProps<AdminOrder>)
 
   const [dialog, setDialog] = useState<{ kind: "complete" | "fail"; refund: RefundView } | null>(null)
 
-  if (isLoading) return null
+  if (isLoading) return routeListener
   if (isError) {
     return (
       <Container className="px-6 py-4" data-testid="pagoefectivo-panel">
+        {routeListener}
         <Heading level="h2">{t("pagoefectivo.title")}</Heading>
         <Text size="small" className="text-ui-fg-error mt-2">
           {t("pagoefectivo.loadError", { message: messageOf(error) })}
@@ -180,13 +185,14 @@ const PagoEfectivoOrderWidget = ({ data: order }: DetailWidgetProps<AdminOrder>)
       </Container>
     )
   }
-  if (!data?.pagoefectivo) return null
+  if (!data?.pagoefectivo) return routeListener
 
   const { cip, refunds, refund_mode } = data
   const cipStatus = cip?.status ?? "unknown"
 
   return (
     <Container className="divide-y p-0" data-testid="pagoefectivo-panel">
+      {routeListener}
       <div className="flex items-center justify-between px-6 py-4">
         <Heading level="h2">{t("pagoefectivo.title")}</Heading>
         {cip && (
@@ -405,81 +411,6 @@ const Field = ({ label, value, testId }: { label: string; value: string; testId?
     </Text>
   </div>
 )
-
-/**
- * Manual mode: "Mark as transferred" (with the bank transfer's reference) or "Mark as failed" (with
- * a reason), through POST /admin/pagoefectivo/refunds/:id/complete and …/fail.
- */
-const ManualSettleDrawer = ({
-  kind,
-  refund,
-  amountText,
-  onClose,
-  onDone,
-}: {
-  kind: "complete" | "fail"
-  refund: RefundView
-  amountText: string
-  onClose: () => void
-  onDone: () => void
-}) => {
-  const { t } = useTranslation()
-  const [value, setValue] = useState("")
-  const settle = useMutation({
-    mutationFn: () =>
-      sdk.client.fetch(`/admin/pagoefectivo/refunds/${refund.refund_id}/${kind}`, {
-        method: "POST",
-        body: kind === "complete" ? { bank_reference: value.trim() } : { reason: value.trim() },
-      }),
-    onSuccess: () => {
-      toast.success(t(kind === "complete" ? "pagoefectivo.toasts.transferred" : "pagoefectivo.toasts.markedFailed"))
-      onClose()
-    },
-    onError: (e) => toast.error(t("pagoefectivo.toasts.error", { message: messageOf(e) })),
-    onSettled: onDone,
-  })
-  const fieldId = `pagoefectivo-${kind}-${refund.refund_id}`
-  return (
-    <Drawer open onOpenChange={(open) => !open && onClose()}>
-      <Drawer.Content>
-        <Drawer.Header>
-          <Drawer.Title>{t(kind === "complete" ? "pagoefectivo.dialogs.transferredTitle" : "pagoefectivo.dialogs.failedTitle")}</Drawer.Title>
-        </Drawer.Header>
-        <Drawer.Body className="flex flex-col gap-y-4">
-          <Text size="small">
-            {t(kind === "complete" ? "pagoefectivo.dialogs.transferredDescription" : "pagoefectivo.dialogs.failedDescription", {
-              amount: amountText,
-            })}
-          </Text>
-          <div className="flex flex-col gap-y-2">
-            <Label htmlFor={fieldId}>{t(kind === "complete" ? "pagoefectivo.dialogs.bankReference" : "pagoefectivo.dialogs.reason")}</Label>
-            {kind === "complete" ? (
-              <Input id={fieldId} value={value} onChange={(e) => setValue(e.target.value)} autoFocus />
-            ) : (
-              <Textarea id={fieldId} value={value} onChange={(e) => setValue(e.target.value)} autoFocus />
-            )}
-          </div>
-        </Drawer.Body>
-        <Drawer.Footer>
-          <Drawer.Close asChild>
-            <Button size="small" variant="secondary">
-              {t("pagoefectivo.actions.cancel")}
-            </Button>
-          </Drawer.Close>
-          <Button
-            size="small"
-            variant={kind === "complete" ? "primary" : "danger"}
-            disabled={!value.trim()}
-            isLoading={settle.isPending}
-            onClick={() => settle.mutate()}
-          >
-            {t("pagoefectivo.actions.save")}
-          </Button>
-        </Drawer.Footer>
-      </Drawer.Content>
-    </Drawer>
-  )
-}
 
 export const config = defineWidgetConfig({
   zone: "order.details.after",

@@ -1,0 +1,31 @@
+/**
+ * The plugin's public workflows, for a store that composes them: `import { … } from
+ * "medusa-payment-pagoefectivo/workflows"` (package.json `exports["./workflows"]`).
+ *
+ * Workflows (run them with `workflow(container).run({ input })`, or inside another workflow with
+ * `workflow.runAsStep({ input })`), and the functions the plugin's own routes, subscribers and job
+ * call, which wrap them with the plugin's locking and bookkeeping. Steps and helpers that are not
+ * listed here are internal.
+ */
+export { processPagoEfectivoNotificationWorkflow, applyNotification, isPagoEfectivoProvider, PROVIDER_ID_PREFIX } from "./process-notification"
+export type { NotificationTarget } from "./process-notification"
+
+export { applyRefundResultWorkflow } from "./refund-result"
+export type { RefundResultInput, RefundResultOutcome } from "./refund-result"
+export { completeRefundsWorkflow } from "./complete-refunds"
+export type { CompletionsInput, CompletionsOutcome } from "./steps/complete-refund-records"
+
+export { convergeBooks, booksLockKey } from "./books/converge"
+export type { BooksKey, BooksReport } from "./books/converge"
+
+export { reconcilePagoEfectivo, reconcileRefund } from "./reconcile"
+export type { ReconcileOptions, ReconcileSummary } from "./reconcile"
+
+export { refundOnce } from "./refund-once"
+export type { RefundOnceInput, RefundOnceResult } from "./refund-once"
+
+export { refundReturn } from "./refund-return"
+export type { ReturnRefundResult } from "./refund-return"
+
+export { runRefundBatch, validateBatch, BatchConflictError, MAX_BATCH_ITEMS } from "./refund-batch"
+export type { BatchItem, BatchItemResult, BatchProblem, BatchResult } from "./refund-batch"
