@@ -113,7 +113,8 @@ medusaIntegrationTestRunner({
         expect(mine.status).toBe(200)
         expect(mine.body.cip.code).toBe(session.data.cip)
 
-        for (const headers of [{ authorization: `Bearer ${other}` }, {}, { authorization: "Bearer not-a-token" }]) {
+        const strangers: Record<string, string>[] = [{ authorization: `Bearer ${other}` }, {}, { authorization: "Bearer not-a-token" }]
+        for (const headers of strangers) {
           for (const p of [`/store/pagoefectivo/orders/${order.id}`, `/store/pagoefectivo/carts/${cartId}`]) {
             const r = await status(p, headers)
             expect({ p, status: r.status }).toEqual({ p, status: 404 })

@@ -8,6 +8,7 @@ export type VoucherLabels = {
   copy: string
   copied: string
   amount: string
+  amountPaid: string
   expires: string
   limaTime: string
   timeLeft: string
@@ -29,6 +30,7 @@ export const VOUCHER_LABELS: Record<VoucherLocale, VoucherLabels> = {
     copy: "Copiar",
     copied: "¡Copiado!",
     amount: "Monto a pagar",
+    amountPaid: "Monto pagado",
     expires: "Vence el",
     limaTime: "hora de Lima",
     timeLeft: "Tiempo restante",
@@ -52,6 +54,7 @@ export const VOUCHER_LABELS: Record<VoucherLocale, VoucherLabels> = {
     copy: "Copy",
     copied: "Copied!",
     amount: "Amount to pay",
+    amountPaid: "Amount paid",
     expires: "Expires on",
     limaTime: "Lima time",
     timeLeft: "Time left",

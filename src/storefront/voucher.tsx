@@ -261,11 +261,11 @@ export function PagoEfectivoVoucher(props: PagoEfectivoVoucherProps) {
 
       <div className={cls("details")} style={css("details")}>
         <div style={unstyled ? undefined : { flex: "1 1 220px" }}>
-          <div style={unstyled ? undefined : small}>{t.amount}</div>
+          <div style={unstyled ? undefined : small}>{status === "paid" ? t.amountPaid : t.amount}</div>
           <div className={cls("amount")} style={css("amount")} data-testid="pagoefectivo-amount">
             {formatCipAmount(cip.amount, cip.currency)}
           </div>
-          {expiresText && (
+          {expiresText && status === "pending" && (
             <>
               <div style={unstyled ? undefined : { ...small, marginTop: 12 }}>{t.expires}</div>
               <div className={cls("expiry")} style={css("expiry")} data-testid="pagoefectivo-expires">

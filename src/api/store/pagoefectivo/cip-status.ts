@@ -48,22 +48,20 @@ export function isShoppersOwn(req: Request, row: Owned): boolean {
 const SESSION_FIELDS = ["provider_id", "status", "data", "created_at"]
 const OWNER_FIELDS = ["id", "sales_channel_id", "customer_id", "customer.has_account"]
 
+const CART_FIELDS = [...OWNER_FIELDS, ...SESSION_FIELDS.map((f) => `payment_collection.payment_sessions.${f}`)]
+const ORDER_FIELDS = [
+  ...OWNER_FIELDS,
+  ...SESSION_FIELDS.map((f) => `payment_collections.payment_sessions.${f}`),
+  ...["provider_id", "data", "captured_at", "created_at"].map((f) => `payment_collections.payments.${f}`),
+]
+
 async function load(req: Request, kind: "cart" | "order", id: string): Promise<PagoEfectivoCip | null> {
   const query = req.scope.resolve(ContainerRegistrationKeys.QUERY)
-  const fields =
+  const { data } =
     kind === "cart"
-      ? [...OWNER_FIELDS, ...SESSION_FIELDS.map((f) => `payment_collection.payment_sessions.${f}`)]
-      : [
-          ...OWNER_FIELDS,
-          ...SESSION_FIELDS.map((f) => `payment_collections.payment_sessions.${f}`),
-          ...["provider_id", "data", "captured_at", "created_at"].map((f) => `payment_collections.payments.${f}`),
-        ]
-  const { data } = await query.graph({
-    entity: kind,
-    fields,
-    filters: kind === "order" ? { id, is_draft_order: false } : { id },
-  })
-  const row = data[0] as (Owned & (CartLike | OrderLike)) | undefined
+      ? await query.graph({ entity: "cart", fields: CART_FIELDS, filters: { id } })
+      : await query.graph({ entity: "order", fields: ORDER_FIELDS, filters: { id, is_draft_order: false } })
+  const row = (data as unknown[])[0] as (Owned & (CartLike | OrderLike)) | undefined
   if (!row || !isShoppersOwn(req, row)) return null
   return readPagoEfectivoCip(row)
 }
