@@ -32,7 +32,13 @@ describeE2e("storefront: the PagoEfectivo voucher on the demo's shopper page (he
   let context: BrowserContext
   let page: Page
 
-  const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `storefront-${name}.png`), fullPage: true }).catch(() => undefined)
+  /** storefront-NAME.png: the page; storefront-NAME-voucher.png: the voucher alone (README's picture). */
+  const shot = async (name: string) => {
+    await page.screenshot({ path: path.join(ARTIFACTS, `storefront-${name}.png`), fullPage: true }).catch(() => undefined)
+    if (await voucher().isVisible().catch(() => false)) {
+      await voucher().screenshot({ path: path.join(ARTIFACTS, `storefront-${name}-voucher.png`) }).catch(() => undefined)
+    }
+  }
   const voucher = () => page.getByTestId("pagoefectivo-voucher")
   const text = (testId: string) => voucher().getByTestId(testId).textContent()
 

@@ -125,6 +125,8 @@ describe("countdown", () => {
     const c = countdown(expiry, at("2026-11-26T22:58:58-05:00"))
     expect(c).toEqual({ expired: false, totalSeconds: 86_400 + 3661, days: 1, hours: 1, minutes: 1, seconds: 1 })
     expect(formatCountdown(c)).toBe("1 d 01:01:01")
+    // whole seconds, rounded down: half a second later it already reads one second less
+    expect(countdown(expiry, at("2026-11-26T22:58:58-05:00") + 500).totalSeconds).toBe(86_400 + 3660)
     expect(formatCountdown(countdown(expiry, at("2026-11-27T23:59:49-05:00")))).toBe("00:00:10")
   })
 
