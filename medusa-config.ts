@@ -30,7 +30,34 @@ const pagoefectivo = {
   refundMode: env.PAGOEFECTIVO_REFUND_MODE,
   manualRefundFallback: env.PAGOEFECTIVO_MANUAL_REFUND_FALLBACK,
   autoRefundOnReturn: env.PAGOEFECTIVO_AUTO_REFUND_ON_RETURN,
+  cipEmails: env.PAGOEFECTIVO_CIP_EMAILS,
+  cipEmailTemplate: env.PAGOEFECTIVO_CIP_EMAIL_TEMPLATE,
+  cipReminderTemplate: env.PAGOEFECTIVO_CIP_REMINDER_TEMPLATE,
+  cipReminderHours: env.PAGOEFECTIVO_CIP_REMINDER_HOURS,
 }
+
+/**
+ * Medusa's Notification module as it comes (the local provider on the admin's "feed" channel),
+ * plus an email provider when PAGOEFECTIVO_DEV_EMAIL names one: "local" writes each email to the
+ * log (`npm run demo`), anything else is a provider module's path (the email spec's recorder).
+ * Without it no email provider exists, and the plugin says so once at boot.
+ */
+const devEmail = env.PAGOEFECTIVO_DEV_EMAIL
+const notificationModules = devEmail
+  ? [
+      {
+        resolve: "@medusajs/medusa/notification",
+        options: {
+          providers: [
+            { resolve: "@medusajs/medusa/notification-local", id: "local", options: { name: "Local Notification Provider", channels: ["feed"] } },
+            devEmail === "local"
+              ? { resolve: "@medusajs/medusa/notification-local", id: "local-email", options: { name: "Email to the log", channels: ["email"] } }
+              : { resolve: devEmail, id: "dev-email", options: { channels: ["email"] } },
+          ],
+        },
+      },
+    ]
+  : []
 
 /**
  * With REDIS_URL set, the store runs as it would on several instances: Redis event bus, workflow
@@ -75,5 +102,6 @@ module.exports = defineConfig({
     },
     { resolve: "./src/modules/pagoefectivo", options: pagoefectivo },
     ...redisModules,
+    ...notificationModules,
   ],
 })

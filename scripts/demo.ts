@@ -15,7 +15,10 @@
  *      webhook                                                  (.data/sandbox.log)
  *   6. medusa build + medusa start in .medusa/server, on MEDUSA_PORT (9000), admin at /app
  *                                                   (.data/demo-build.log, .data/medusa.log)
- *   7. a shopper buys through the store API (scripts/lib/storefront.ts), the sandbox pays the
+ *   7. the shopper's storefront page on STOREFRONT_PORT (8000): the storefront kit's voucher on
+ *      a one-product store, built with esbuild and talking to the real store API
+ *      (scripts/lib/demo-storefront.ts)
+ *   8. a shopper buys through the store API (scripts/lib/storefront.ts), the sandbox pays the
  *      CIP, and the admin API shows the order captured.
  *
  * Then everything keeps running until Ctrl-C (SIGINT/SIGTERM/SIGHUP), which stops Medusa (its
@@ -28,8 +31,8 @@
  *   --no-admin   no admin: MEDUSA_ADMIN_DISABLED=true, no build, `medusa start` from the repo
  *                root on the TypeScript sources (quick runs)
  *
- * Environment: DATABASE_URL, MEDUSA_PORT (9000), SANDBOX_PORT (4010),
- * PAGOEFECTIVO_FORCE_EMBEDDED_PG=1, PAGOEFECTIVO_ACCESS_KEY / _SECRET_KEY / _SERVICE_ID (the
+ * Environment: DATABASE_URL, PAGOEFECTIVO_DEMO_DB (the database's name, medusa_pagoefectivo_demo),
+ * MEDUSA_PORT (9000), SANDBOX_PORT (4010), STOREFRONT_PORT (8000), PAGOEFECTIVO_FORCE_EMBEDDED_PG=1, PAGOEFECTIVO_ACCESS_KEY / _SECRET_KEY / _SERVICE_ID (the
  * sandbox and Medusa both get them; SANDBOX_DEFAULTS otherwise).
  *
  * Note: `npm run build` (medusa plugin:build) also writes .medusa/server; the demo's app build
@@ -49,12 +52,14 @@ import path from "path"
 import { ensurePostgres, type PostgresConnection } from "./lib/postgres"
 import { recreateDatabase } from "./lib/demo-db"
 import { checkoutWithCip, type StoreApi } from "./lib/storefront"
+import { type DemoStorefront, startDemoStorefront } from "./lib/demo-storefront"
 import { BUILD_DIR, BUILT_ADMIN, GroupChild, REPO_ROOT, portInUse, runMedusa, spawnMedusa, stopStaleMedusa, tail, typeErrorsOfEmittedBuild } from "./lib/medusa-process"
 import { SANDBOX_DEFAULTS, startSandbox, type SandboxHandle } from "../sandbox/server"
 
 // ---------------------------------------------------------------- settings
 
-const DEMO_DB = "medusa_pagoefectivo_demo"
+/** PAGOEFECTIVO_DEMO_DB: another name, so that two checkouts can run the demo at once (with other ports). */
+const DEMO_DB = process.env.PAGOEFECTIVO_DEMO_DB || "medusa_pagoefectivo_demo"
 const ADMIN_EMAIL = "admin@tienda.pe"
 const ADMIN_PASSWORD = "supersecret"
 const SHOPPER_EMAIL = "rosa@example.pe"
@@ -82,7 +87,8 @@ const USAGE = `usage: npm run demo [-- --once] [-- --no-build] [-- --no-admin]
   --once      stop everything and exit 0 after the scripted purchase (also DEMO_ONCE=1)
   --no-build  reuse the existing build in .medusa/server
   --no-admin  no admin, no build: medusa start from the repo root
-environment: DATABASE_URL, MEDUSA_PORT (9000), SANDBOX_PORT (4010), PAGOEFECTIVO_FORCE_EMBEDDED_PG=1`
+environment: DATABASE_URL, PAGOEFECTIVO_DEMO_DB, MEDUSA_PORT (9000), SANDBOX_PORT (4010), STOREFRONT_PORT (8000),
+  PAGOEFECTIVO_FORCE_EMBEDDED_PG=1`
 
 function parseArgs(argv: string[]) {
   const flags = { once: false, noBuild: false, noAdmin: false }
@@ -142,7 +148,7 @@ class DemoError extends Error {
 
 /** Steps and, indented under them, their timed parts, in the order they started. */
 const timings: { name: string; ms: number; part: boolean }[] = []
-const TOTAL_STEPS = 7
+const TOTAL_STEPS = 8
 let stepNo = 0
 
 async function step<T>(title: string, timingName: string, fn: () => Promise<T>): Promise<T> {
@@ -192,9 +198,10 @@ const running: {
   sandbox: SandboxHandle | null
   sandboxLog: fs.WriteStream | null
   medusa: GroupChild | null
+  storefront: DemoStorefront | null
   /** The short-lived medusa command in progress (migrate, seed, user, build). */
   command: GroupChild | null
-} = { pg: null, sandbox: null, sandboxLog: null, medusa: null, command: null }
+} = { pg: null, sandbox: null, sandboxLog: null, medusa: null, storefront: null, command: null }
 
 let stopping = false
 /** DATABASE_URL named the database: it was not created afresh. */
@@ -212,8 +219,9 @@ async function stopEverything(): Promise<void> {
     )
   }
   if (running.sandbox) tasks.push(running.sandbox.close().catch(() => undefined))
+  if (running.storefront) tasks.push(running.storefront.close().catch(() => undefined))
   await Promise.allSettled(tasks)
-  running.command = running.medusa = running.sandbox = null
+  running.command = running.medusa = running.sandbox = running.storefront = null
   if (running.sandboxLog) {
     const s = running.sandboxLog
     running.sandboxLog = null
@@ -248,11 +256,14 @@ type Seeded = {
   [k: string]: string
 }
 
-async function checkPorts(medusaPort: number, sandboxPort: number) {
+async function checkPorts(medusaPort: number, sandboxPort: number, storefrontPort: number) {
   const stale = await stopStaleMedusa(MEDUSA_PID_FILE)
   if (stale) out(dim(`stopped a Medusa (pid ${stale}) left running by an earlier demo`))
-  if (medusaPort === sandboxPort) {
-    throw new DemoError("ports", `MEDUSA_PORT and SANDBOX_PORT are both ${medusaPort}; pick two different ports`)
+  if (new Set([medusaPort, sandboxPort, storefrontPort]).size < 3) {
+    throw new DemoError("ports", `MEDUSA_PORT (${medusaPort}), SANDBOX_PORT (${sandboxPort}) and STOREFRONT_PORT (${storefrontPort}) must be three different ports`)
+  }
+  if (await portInUse(storefrontPort)) {
+    throw new DemoError("ports", `port ${storefrontPort} (the demo storefront) is already in use. Stop what listens there, or run on another port: STOREFRONT_PORT=${storefrontPort + 1} npm run demo`)
   }
   if (await portInUse(medusaPort)) {
     throw new DemoError(
@@ -516,10 +527,11 @@ async function main() {
   fs.mkdirSync(DATA_DIR, { recursive: true })
   const medusaPort = portFromEnv("MEDUSA_PORT", 9000)
   const sandboxPort = portFromEnv("SANDBOX_PORT", SANDBOX_DEFAULTS.port)
+  const storefrontPort = portFromEnv("STOREFRONT_PORT", 8000)
   const started = performance.now()
 
   out(bold("PagoEfectivo × Medusa demo") + dim(`  (logs in ${rel(DATA_DIR)}/${flags.once ? ", --once" : ""}${flags.noAdmin ? ", --no-admin" : ""}${flags.noBuild ? ", --no-build" : ""})`))
-  await checkPorts(medusaPort, sandboxPort)
+  await checkPorts(medusaPort, sandboxPort, storefrontPort)
 
   const databaseUrl = await postgresStep()
 
@@ -540,10 +552,14 @@ async function main() {
     PAGOEFECTIVO_SECRET_KEY: creds.secretKey,
     PAGOEFECTIVO_SERVICE_ID: creds.serviceId,
     MEDUSA_DISABLE_TELEMETRY: process.env.MEDUSA_DISABLE_TELEMETRY ?? "true",
+    // the storefront page calls the store API from its own origin
+    STORE_CORS: process.env.STORE_CORS ?? `http://localhost:${storefrontPort}`,
+    // the CIP emails go to Medusa's local notification provider, i.e. into .data/medusa.log
+    PAGOEFECTIVO_DEV_EMAIL: process.env.PAGOEFECTIVO_DEV_EMAIL ?? "local",
   }
   if (medusaPort !== 9000) {
     env.ADMIN_CORS ??= medusaUrl
-    env.AUTH_CORS ??= `${medusaUrl},http://localhost:8000`
+    env.AUTH_CORS ??= `${medusaUrl},http://localhost:${storefrontPort}`
   }
 
   await step(`Migrations`, "migrations", () => medusaCommand("migrations", ["db:migrate"], env, LOGS.migrate))
@@ -609,6 +625,22 @@ async function main() {
     return startMedusa(startEnv, flags, medusaPort)
   })
 
+  const storefront = await step("Storefront page", "storefront", async () => {
+    try {
+      running.storefront = await startDemoStorefront({
+        port: storefrontPort,
+        medusaUrl: baseUrl,
+        publishableKey: seeded.publishableKey,
+        regionId: seeded.regionId,
+        variantId: seeded.variantId,
+      })
+    } catch (e) {
+      throw new DemoError("storefront", `the storefront page did not start: ${(e as Error).message}`)
+    }
+    detail(`${running.storefront.url} (the storefront kit's voucher, on the store API at ${baseUrl}/store)`)
+    return running.storefront
+  })
+
   const purchase = await purchaseStep(baseUrl, seeded, sandbox, flags)
 
   const total = performance.now() - started
@@ -627,6 +659,8 @@ async function main() {
   const lines = [
     "PagoEfectivo demo is running",
     "",
+    `Storefront    ${storefront.url}   buy, get the CIP, pay it on the sandbox's voucher page`,
+    `              ("Simulate payment"), watch the page turn to paid`,
     flags.noAdmin ? `Admin         disabled (--no-admin)` : `Admin         ${baseUrl}/app`,
     `              email ${ADMIN_EMAIL}   password ${ADMIN_PASSWORD}`,
     `Store API     ${baseUrl}/store   with the header x-publishable-api-key:`,
@@ -641,6 +675,7 @@ async function main() {
     `              expire:    curl -s -X POST ${sb}/__sandbox/cips/<cip>/expire`,
     `              control API: sandbox/README.md; refunds settle "complete" after 3 s`,
     `Notifications sandbox → ${notifyUrl}`,
+    `Emails        Medusa's local notification provider: "Attempting to send a notification" in ${rel(LOGS.medusa)}`,
     `Logs          ${rel(LOGS.medusa)}, ${rel(LOGS.sandbox)}`,
     "",
     "Ctrl-C stops everything",
@@ -661,6 +696,7 @@ function onSignal(signal: NodeJS.Signals) {
     running.command ? "the running medusa command" : "",
     running.medusa ? "Medusa" : "",
     running.sandbox ? "the sandbox" : "",
+    running.storefront ? "the storefront page" : "",
     running.pg?.source === "embedded" ? "the embedded PostgreSQL" : "",
   ].filter(Boolean)
   out(`${signal}: stopping ${what.length ? what.join(", ") : "the demo"}…`)

@@ -861,7 +861,7 @@ describe("control API", () => {
       deliveries: [],
       faults: [],
       config: expect.objectContaining({ notifyUrl: receiver.url, refundWindowDays: 180, notificationRetryDelayMs: 20 }),
-      counters: { authorizations: 0, refundsCreated: 0, requests: {} },
+      counters: { authorizations: 0, refundsCreated: 0, requests: {}, held: 0 },
     })
   })
 })

@@ -1,4 +1,4 @@
-import { defineMiddlewares } from "@medusajs/framework/http"
+import { authenticate, defineMiddlewares } from "@medusajs/framework/http"
 import { fillPagoEfectivoSessionEmail } from "./store/fill-session-email"
 
 export default defineMiddlewares({
@@ -13,6 +13,13 @@ export default defineMiddlewares({
       matcher: "/store/payment-collections/:id/payment-sessions",
       method: ["POST"],
       middlewares: [fillPagoEfectivoSessionEmail],
+    },
+    {
+      // The CIP status routes: a logged-in customer is recognised (their orders answer to them
+      // alone), a guest needs no login (see src/api/store/pagoefectivo/cip-status.ts).
+      matcher: "/store/pagoefectivo/*",
+      method: ["GET"],
+      middlewares: [authenticate("customer", ["session", "bearer"], { allowUnauthenticated: true })],
     },
   ],
 })

@@ -4,12 +4,22 @@
  * `medusa db:migrate`, the Peru store seed, an admin user, `medusa build` (backend + admin), the
  * PagoEfectivo sandbox in this process and `medusa start` in .medusa/server on a free port.
  *
+ * With `storefront: true` it also serves the demo's storefront page (scripts/lib/demo-storefront.ts)
+ * on another free port, allowed by Medusa's STORE_CORS.
+ *
+ * `medusa build` runs once for as long as its inputs are unchanged: after a build, a hash of src/,
+ * medusa-config.ts, package.json and tsconfig.json is written into .medusa/server, and a later
+ * stack with the same hash (the second browser spec of `npm test`) starts from that build. Any
+ * other build (`npm run build`, the demo's) empties .medusa/server and the stamp with it.
+ *
  * Logs go to integration-tests/e2e/artifacts/ (git-ignored) next to the screenshots.
  */
+import crypto from "crypto"
 import fs from "fs"
 import net from "net"
 import path from "path"
 import { recreateDatabase } from "../../../scripts/lib/demo-db"
+import { type DemoStorefront, startDemoStorefront } from "../../../scripts/lib/demo-storefront"
 import { BUILD_DIR, BUILT_ADMIN, type GroupChild, REPO_ROOT, runMedusa, spawnMedusa, tail, typeErrorsOfEmittedBuild } from "../../../scripts/lib/medusa-process"
 import { type PostgresConnection, ensurePostgres } from "../../../scripts/lib/postgres"
 import { SANDBOX_DEFAULTS, type SandboxHandle, startSandbox } from "../../../sandbox/server"
@@ -24,6 +34,8 @@ export type Seeded = { regionId: string; variantId: string; publishableKey: stri
 
 export type Stack = {
   medusaUrl: string
+  /** The demo's storefront page, with `startStack({ storefront: true })`. */
+  storefrontUrl: string | null
   sandbox: SandboxHandle
   seeded: Seeded
   /** Admin bearer token (API checks beside the browser). */
@@ -93,6 +105,12 @@ async function medusa(args: string[], env: NodeJS.ProcessEnv, logName: string, a
  * breakage shows when the app starts).
  */
 async function build(env: NodeJS.ProcessEnv) {
+  const stampFile = path.join(BUILD_DIR, ".pagoefectivo-e2e-build")
+  const stamp = buildInputsHash()
+  if (fs.existsSync(BUILT_ADMIN) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp) {
+    log(`medusa build: reusing ${path.relative(REPO_ROOT, BUILD_DIR)}, built from these very sources by an earlier stack`)
+    return
+  }
   await medusa(["build"], env, "medusa-build.log", (output) => {
     const typeErrors = typeErrorsOfEmittedBuild(output)
     if (!typeErrors) return false
@@ -101,19 +119,42 @@ async function build(env: NodeJS.ProcessEnv) {
     return true
   })
   if (!fs.existsSync(BUILT_ADMIN)) throw new Error(`medusa build left no admin at ${path.relative(REPO_ROOT, BUILT_ADMIN)}`)
+  fs.writeFileSync(stampFile, stamp)
+}
+
+/** A hash of everything `medusa build` compiles or reads. */
+function buildInputsHash(): string {
+  const hash = crypto.createHash("sha256")
+  const add = (file: string) => {
+    hash.update(path.relative(REPO_ROOT, file))
+    hash.update(fs.readFileSync(file))
+  }
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(dir, e.name)
+      if (e.isDirectory()) walk(p)
+      else if (e.isFile()) add(p)
+    }
+  }
+  walk(path.join(REPO_ROOT, "src"))
+  for (const f of ["medusa-config.ts", "package.json", "tsconfig.json"]) add(path.join(REPO_ROOT, f))
+  return hash.digest("hex")
 }
 
 /** `env`: extra variables for every Medusa command (plugin options read from the environment). */
-export async function startStack(opts: { env?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(opts: { env?: Record<string, string>; storefront?: boolean } = {}): Promise<Stack> {
   fs.mkdirSync(ARTIFACTS, { recursive: true })
   const timings: Record<string, number> = {}
-  const running: { medusa: GroupChild | null; sandbox: SandboxHandle | null; pg: PostgresConnection | null; sandboxLog: fs.WriteStream | null } = {
-    medusa: null,
-    sandbox: null,
-    pg: null,
-    sandboxLog: null,
-  }
+  const running: {
+    medusa: GroupChild | null
+    sandbox: SandboxHandle | null
+    pg: PostgresConnection | null
+    sandboxLog: fs.WriteStream | null
+    storefront: DemoStorefront | null
+  } = { medusa: null, sandbox: null, pg: null, sandboxLog: null, storefront: null }
   const stop = async () => {
+    await running.storefront?.close()
+    running.storefront = null
     await running.medusa?.stop(10_000)
     await running.sandbox?.close().catch(() => undefined)
     running.sandboxLog?.end()
@@ -126,6 +167,8 @@ export async function startStack(opts: { env?: Record<string, string> } = {}): P
     await recreateDatabase(pg, E2E_DB)
     const [medusaPort, sandboxPort] = [await freePort(), await freePort()]
     const medusaUrl = `http://localhost:${medusaPort}`
+    const storefrontPort = opts.storefront ? await freePort() : null
+    const storefrontUrl = storefrontPort ? `http://localhost:${storefrontPort}` : null
 
     // The jest process runs with NODE_ENV=test; the setup commands run as the demo runs them.
     const { NODE_ENV: _drop, ...base } = process.env
@@ -138,7 +181,7 @@ export async function startStack(opts: { env?: Record<string, string> } = {}): P
       PAGOEFECTIVO_SERVICE_ID: String(SANDBOX_DEFAULTS.serviceId),
       ADMIN_CORS: medusaUrl,
       AUTH_CORS: medusaUrl,
-      STORE_CORS: medusaUrl,
+      STORE_CORS: [medusaUrl, storefrontUrl].filter(Boolean).join(","),
       MEDUSA_DISABLE_TELEMETRY: "true",
       LOG_LEVEL: "info",
       ...opts.env,
@@ -201,7 +244,17 @@ export async function startStack(opts: { env?: Record<string, string> } = {}): P
     const { token } = (await login.json()) as { token?: string }
     if (!login.ok || !token) throw new Error(`admin login answered ${login.status}`)
 
-    return { medusaUrl, sandbox: running.sandbox, seeded, token, timings, stop }
+    if (storefrontPort) {
+      running.storefront = await startDemoStorefront({
+        port: storefrontPort,
+        medusaUrl,
+        publishableKey: seeded.publishableKey,
+        regionId: seeded.regionId,
+        variantId: seeded.variantId,
+      })
+    }
+
+    return { medusaUrl, storefrontUrl: running.storefront?.url ?? null, sandbox: running.sandbox, seeded, token, timings, stop }
   } catch (e) {
     await stop().catch(() => undefined)
     throw e

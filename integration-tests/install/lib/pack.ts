@@ -11,12 +11,12 @@ import { spawn } from "child_process"
 import { createHash } from "crypto"
 import fs from "fs"
 import path from "path"
-import { REPO_ROOT, runMedusa, tail } from "../../../scripts/lib/medusa-process"
+import { REPO_ROOT, tail } from "../../../scripts/lib/medusa-process"
 
 export const PACK_ROOT = path.join(REPO_ROOT, ".cache", "pack")
 
 /** What goes into the build and the tarball (bench/, scripts/ and the specs do not). */
-const INPUTS = ["package.json", "tsconfig.json", "README.md", "src", "sandbox"]
+const INPUTS = ["package.json", "scripts/build-storefront.js", "tsconfig.json", "README.md", "src", "sandbox"]
 
 export type Packed = {
   /** Absolute path of the .tgz. */
@@ -88,14 +88,14 @@ export async function packPlugin(log: (s: string) => void = () => undefined): Pr
   fs.rmSync(PACK_ROOT, { recursive: true, force: true })
   fs.mkdirSync(dir, { recursive: true })
   const buildLog = path.join(dir, "plugin-build.log")
-  log(`medusa plugin:build (log: ${path.relative(REPO_ROOT, buildLog)})`)
-  const build = await runMedusa({ args: ["plugin:build"], cwd: REPO_ROOT, env: process.env, logFile: buildLog })
-  if (build.code !== 0) {
-    throw new Error(`medusa plugin:build ${build.signal ? `was killed by ${build.signal}` : `exited with code ${build.code}`}:\n${tail(buildLog, 40)}`)
-  }
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm"
+  // npm run build: medusa plugin:build, then the storefront kit's ESM build
+  log(`npm run build (log: ${path.relative(REPO_ROOT, buildLog)})`)
+  const build = await run(npm, ["run", "build"], REPO_ROOT)
+  fs.writeFileSync(buildLog, build.stdout + build.stderr)
+  if (build.code !== 0) throw new Error(`npm run build exited with code ${build.code}:\n${tail(buildLog, 40)}`)
 
   log("npm pack")
-  const npm = process.platform === "win32" ? "npm.cmd" : "npm"
   const packed = await run(npm, ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], REPO_ROOT)
   if (packed.code !== 0) throw new Error(`npm pack exited with code ${packed.code}:\n${packed.stderr.slice(-3000)}`)
   const info = JSON.parse(packed.stdout.slice(packed.stdout.indexOf("[")))[0] as {
@@ -123,6 +123,8 @@ const ALLOWED = [
   /^sandbox\/README\.md$/,
   /^\.medusa\/server\/src\/.+\.(js|mjs|cjs|json|css)$/,
   /^\.medusa\/server\/sandbox\/[^/]+\.js$/,
+  // the storefront kit: ESM and its type declarations
+  /^\.medusa\/server\/storefront\/[^/]+\.(js|d\.ts|json)$/,
 ]
 
 /** What must never be, wherever it sits: specs and test helpers, bench, demo, development config. */
@@ -133,7 +135,7 @@ const FORBIDDEN: [RegExp, string][] = [
   [/(^|\/)(demo|seed-peru-store)[.-]/, "a demo script"],
   [/(^|\/)medusa-config\.[cm]?[jt]s$/, "the development store's medusa-config"],
   [/(^|\/)(jest\.config|tsconfig)[^/]*$/, "development configuration"],
-  [/\.ts$/, "TypeScript source (the package ships compiled JavaScript)"],
+  [/(?<!\.d)\.ts$/, "TypeScript source (the package ships compiled JavaScript)"],
   [/(^|\/)medusa-plugin-options\.json$/, "`medusa plugin:develop`'s local source path"],
 ]
 

@@ -64,6 +64,18 @@ export type PagoEfectivoOptions = {
    * turning this on makes every received return of a PagoEfectivo order send money back.
    */
   autoRefundOnReturn?: boolean
+  /**
+   * Email the shopper the CIP (when an order awaiting a PagoEfectivo payment is placed, and a
+   * reminder before it expires) through Medusa's Notification module, channel "email". Default
+   * true; nothing is sent while no email provider is configured.
+   */
+  cipEmails?: boolean
+  /** Notification template of the CIP instructions. Default "pagoefectivo-cip-instructions". */
+  cipEmailTemplate?: string
+  /** Notification template of the reminder. Default "pagoefectivo-cip-reminder". */
+  cipReminderTemplate?: string
+  /** The reminder goes out once this many hours are left before the CIP expires; 0: no reminder. Default 6. */
+  cipReminderHours?: number
 }
 
 const bool = z.preprocess(
@@ -100,6 +112,10 @@ const optionsSchema = z
     refundMode: z.enum(["api", "manual"], { error: 'must be "api" or "manual"' }).default("api"),
     manualRefundFallback: bool.default(false),
     autoRefundOnReturn: bool.default(false),
+    cipEmails: bool.default(true),
+    cipEmailTemplate: z.string().trim().min(1).max(200, "is longer than 200 characters").default("pagoefectivo-cip-instructions"),
+    cipReminderTemplate: z.string().trim().min(1).max(200, "is longer than 200 characters").default("pagoefectivo-cip-reminder"),
+    cipReminderHours: z.coerce.number().min(0, "must be 0 (off) or more").max(24 * 30, "must be at most 720 (30 days)").default(6),
   })
 
 

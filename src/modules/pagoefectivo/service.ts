@@ -38,6 +38,19 @@ export default class PagoEfectivoModuleService extends MedusaService({
   protected readonly notifications_: NotificationWriter
   protected readonly requests_: RefundRequests
   protected readonly books_: BooksQueries
+  private emailProvider_?: Promise<boolean>
+
+  __hooks = {
+    /** Says once, at boot, when the CIP emails cannot go out (see hasEmailProvider). */
+    onApplicationStart: async () => {
+      if (this.options_.cipEmails && !(await this.hasEmailProvider())) {
+        this.logger_.warn(
+          "pagoefectivo: no notification provider for the email channel, so the CIP instructions and reminders are not emailed. " +
+            'Add one to the Notification module (a provider with channels: ["email"]) or set the option cipEmails: false.'
+        )
+      }
+    },
+  }
 
   constructor(container: InjectedDependencies, options: unknown) {
     // @ts-ignore MedusaService takes the container and the module declaration
@@ -73,6 +86,21 @@ export default class PagoEfectivoModuleService extends MedusaService({
    */
   recordNotification(notification: Notification): Promise<RecordedNotification> {
     return this.notifications_.record(notification)
+  }
+
+  /**
+   * Whether Medusa's Notification module has an enabled provider for the email channel. Read once
+   * per process from the providers table the Notification module syncs from its options at boot
+   * (its service has no call that lists them); no table (no Notification module) counts as none.
+   */
+  hasEmailProvider(): Promise<boolean> {
+    this.emailProvider_ ??= this.db_
+      .raw(`SELECT 1 FROM notification_provider WHERE is_enabled AND deleted_at IS NULL AND 'email' = ANY(channels) LIMIT 1`)
+      .then(
+        (r: { rows: unknown[] }) => r.rows.length > 0,
+        () => false
+      )
+    return this.emailProvider_
   }
 
   /** The refund records (plain SQL on the shared connection; see ledger.ts). */

@@ -46,6 +46,7 @@ import {
   verifySignature,
 } from "../../lib/pagoefectivo"
 import { toWireAmount } from "../../lib/pagoefectivo/amount"
+import { cipPhone } from "../../lib/pagoefectivo/phone"
 import { type PagoEfectivoOptions, type ResolvedOptions, clientOptions, resolveOptions } from "../../lib/pagoefectivo/options"
 import { RefundLedger } from "../../modules/pagoefectivo/ledger"
 import { BOOKS_STALE_EVENT } from "../../lib/pagoefectivo/events"
@@ -111,6 +112,11 @@ class PagoEfectivoProviderService extends AbstractPaymentProvider<PagoEfectivoOp
       )
     }
     const wireAmount = this.amountOf(amount)
+    // the address's phone (the plugin's middleware passes the cart's), for PagoEfectivo's own SMS
+    const str = (v: unknown) => (typeof v === "string" && v.trim() ? v : undefined)
+    const phone =
+      cipPhone(str(data?.phone), str(data?.country_code)) ??
+      cipPhone(customer?.billing_address?.phone, customer?.billing_address?.country_code)
     const created = await this.call("create a CIP", () =>
       this.client_.createCip({
         currency,
@@ -123,6 +129,7 @@ class PagoEfectivoProviderService extends AbstractPaymentProvider<PagoEfectivoOp
           : {}),
         ...(customer?.first_name ? { userName: customer.first_name.slice(0, 30) } : {}),
         ...(customer?.last_name ? { userLastName: customer.last_name.slice(0, 30) } : {}),
+        ...(phone ?? {}),
       })
     )
     const cip = created.data

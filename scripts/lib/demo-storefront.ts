@@ -1,0 +1,87 @@
+/**
+ * The demo's storefront page: a small HTTP server that serves one page, built at start from
+ * scripts/demo-storefront/app.tsx with esbuild (the storefront kit, React and the scripted
+ * shopper's store API calls in one browser bundle), talking to the real store API with the
+ * seeded publishable key. Used by `npm run demo` and by the browser spec
+ * (integration-tests/e2e/storefront.spec.ts). Medusa's STORE_CORS must include its origin.
+ */
+import http from "http"
+import path from "path"
+import { REPO_ROOT } from "./medusa-process"
+
+export type DemoStorefrontOptions = {
+  port: number
+  /** The Medusa backend the page calls, e.g. http://localhost:9000. */
+  medusaUrl: string
+  publishableKey: string
+  regionId: string
+  variantId: string
+  /** How often the voucher asks for its status. Default 2000 ms. */
+  pollIntervalMs?: number
+}
+
+export type DemoStorefront = { url: string; close(): Promise<void> }
+
+const ENTRY = path.join(REPO_ROOT, "scripts", "demo-storefront", "app.tsx")
+
+/** The page's script: one ESM bundle for the browser. */
+export async function bundleDemoStorefront(): Promise<string> {
+  const esbuild = await import("esbuild")
+  const result = await esbuild.build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "browser",
+    target: ["es2020"],
+    jsx: "automatic",
+    minify: true,
+    define: { "process.env.NODE_ENV": '"production"' },
+    logLevel: "silent",
+  })
+  return result.outputFiles[0].text
+}
+
+const escapeJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c")
+
+export async function startDemoStorefront(opts: DemoStorefrontOptions): Promise<DemoStorefront> {
+  const script = await bundleDemoStorefront()
+  const config = {
+    medusaUrl: opts.medusaUrl,
+    publishableKey: opts.publishableKey,
+    regionId: opts.regionId,
+    variantId: opts.variantId,
+    pollIntervalMs: opts.pollIntervalMs ?? 2000,
+  }
+  const html = `<!doctype html>
+<html lang="es"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tienda Perú · PagoEfectivo demo</title></head>
+<body style="margin:0;background:#f6f6f4"><div id="root"></div>
+<script>window.__DEMO__ = ${escapeJson(config)}</script>
+<script type="module" src="/app.js"></script>
+</body></html>`
+
+  const server = http.createServer((req, res) => {
+    const url = (req.url ?? "/").split("?")[0]
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD" }).end()
+    } else if (url === "/" || url === "/index.html") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(html)
+    } else if (url === "/app.js") {
+      res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" }).end(script)
+    } else if (url === "/favicon.ico") {
+      res.writeHead(204).end()
+    } else {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found")
+    }
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(opts.port, "0.0.0.0", () => resolve())
+  })
+  const { port } = server.address() as { port: number }
+  return {
+    url: `http://localhost:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}

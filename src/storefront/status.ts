@@ -1,0 +1,46 @@
+import type { PagoEfectivoCip } from "./cip"
+
+/** What `GET /store/pagoefectivo/carts/:id` and `GET /store/pagoefectivo/orders/:id` answer. */
+export type StorePagoEfectivoCipResponse = { cip: PagoEfectivoCip }
+
+export type FetchCipOptions = {
+  /** The Medusa backend, e.g. "http://localhost:9000". */
+  baseUrl: string
+  publishableKey: string
+  /** Headers to add, e.g. `{ authorization: "Bearer …" }` for an order of a logged-in customer. */
+  headers?: Record<string, string>
+  /** `include` sends the Medusa session cookie cross-origin (storefronts using session auth). */
+  credentials?: RequestCredentials
+  signal?: AbortSignal
+  fetch?: typeof fetch
+} & ({ cartId: string; orderId?: undefined } | { orderId: string; cartId?: undefined })
+
+export class PagoEfectivoStatusError extends Error {
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * Reads the CIP of a cart (the storefront holds its id) or of an order (a guest's by its id; a
+ * registered customer's only with that customer's authorization) from the plugin's store route.
+ * Resolves null on 404: not this shopper's, or no PagoEfectivo payment there.
+ */
+export async function fetchPagoEfectivoCip(options: FetchCipOptions): Promise<PagoEfectivoCip | null> {
+  const path = options.cartId
+    ? `/store/pagoefectivo/carts/${encodeURIComponent(options.cartId)}`
+    : `/store/pagoefectivo/orders/${encodeURIComponent(options.orderId!)}`
+  const res = await (options.fetch ?? fetch)(options.baseUrl.replace(/\/+$/, "") + path, {
+    headers: { "x-publishable-api-key": options.publishableKey, ...(options.headers ?? {}) },
+    credentials: options.credentials,
+    signal: options.signal,
+    cache: "no-store",
+  })
+  if (res.status === 404) return null
+  const body = (await res.json().catch(() => null)) as (StorePagoEfectivoCipResponse & { message?: string }) | null
+  if (!res.ok || !body?.cip) throw new PagoEfectivoStatusError(res.status, body?.message ?? `PagoEfectivo status answered ${res.status}`)
+  return body.cip
+}

@@ -1,0 +1,220 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
+import { StepResponse, WorkflowResponse, createStep, createWorkflow, transform, when } from "@medusajs/framework/workflows-sdk"
+import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
+import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
+import { type OrderLike, isPagoEfectivo, readPagoEfectivoCip } from "../storefront/cip"
+import { formatCipAmount, formatLimaDateTime } from "../storefront/format"
+
+/**
+ * The CIP by email, through Medusa's Notification module (channel "email"): the instructions when
+ * an order awaiting a PagoEfectivo payment is placed (src/subscribers/pagoefectivo-order-placed.ts)
+ * and one reminder before the CIP expires (src/jobs/pagoefectivo-cip-reminders.ts).
+ *
+ * Once per CIP, across workers and redelivered events: each email carries the idempotency key
+ * `pagoefectivo:cip-<kind>:<cip>`, and Medusa's notification table holds a unique index on that
+ * key. createNotifications inserts the notification row (committed) before the provider sends it,
+ * so of two workers racing, the second's insert fails on the index and it sends nothing; a
+ * notification already sent is not sent again. (One whose provider failed is sent again on the
+ * next try: Medusa retries notifications in `failure`.)
+ */
+
+export type CipEmailKind = "instructions" | "reminder"
+
+/** What the template gets. No personal data beyond what the shopper's own order email holds. */
+export type CipEmailData = {
+  kind: CipEmailKind
+  order_id: string
+  order_display_id: number | null
+  cip: string
+  amount: string | null
+  currency: string | null
+  /** "S/ 199.90" */
+  amount_formatted: string
+  /** ISO-8601 with its offset (Lima, -05:00). */
+  expires_at: string | null
+  /** "27 nov. 2026, 23:59" (Lima time) */
+  expires_at_lima: string | null
+  /** Whole hours left, for the reminder. */
+  hours_left: number | null
+  voucher_url: string | null
+}
+
+export type CipEmailPlan =
+  | {
+      send: true
+      to: string
+      template: string
+      idempotency_key: string
+      order_id: string
+      receiver_id: string | null
+      data: CipEmailData
+    }
+  | { send: false; reason: string }
+
+type OrderRow = OrderLike & {
+  id: string
+  display_id?: number | null
+  email?: string | null
+  status?: string | null
+  customer_id?: string | null
+  created_at?: string | Date | null
+}
+
+const ORDER_FIELDS = [
+  "id",
+  "display_id",
+  "email",
+  "status",
+  "customer_id",
+  "created_at",
+  "payment_collections.payments.provider_id",
+  "payment_collections.payments.data",
+  "payment_collections.payments.captured_at",
+  "payment_collections.payments.created_at",
+  "payment_collections.payment_sessions.provider_id",
+  "payment_collections.payment_sessions.status",
+  "payment_collections.payment_sessions.data",
+  "payment_collections.payment_sessions.created_at",
+]
+
+export const idempotencyKey = (kind: CipEmailKind, cip: string) => `pagoefectivo:cip-${kind}:${cip}`
+
+/**
+ * Whether `kind` is to be emailed for this order now, and what: only an order still awaiting its
+ * PagoEfectivo payment (not canceled, no payment by another method, the CIP unpaid and not
+ * expired) gets one; a reminder only within the last `cipReminderHours` before the expiry, and
+ * only for an order placed before that window opened (the instructions said it all otherwise).
+ */
+export async function planCipEmail(container: MedusaContainer, orderId: string, kind: CipEmailKind, now = Date.now()): Promise<CipEmailPlan> {
+  const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
+  const options = pe.options
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const { data } = await query.graph({ entity: "order", fields: ORDER_FIELDS, filters: { id: orderId } })
+  const order = data[0] as OrderRow | undefined
+  if (!order) return { send: false, reason: "no such order" }
+  if (order.status === "canceled" || order.status === "draft") return { send: false, reason: `the order is ${order.status}` }
+  const payments = (order.payment_collections ?? []).flatMap((c) => c?.payments ?? [])
+  if (payments.some((p) => !isPagoEfectivo(p.provider_id))) return { send: false, reason: "paid another way" }
+  const cip = readPagoEfectivoCip(order)
+  if (!cip) return { send: false, reason: "not a PagoEfectivo order" }
+  if (cip.status !== "pending") return { send: false, reason: `CIP ${cip.code} is ${cip.status}` }
+  const expiresAt = cip.expires_at ? Date.parse(cip.expires_at) : NaN
+  if (!Number.isNaN(expiresAt) && expiresAt <= now) return { send: false, reason: `CIP ${cip.code} has expired` }
+  if (!order.email) return { send: false, reason: "the order has no email" }
+
+  let hoursLeft: number | null = Number.isNaN(expiresAt) ? null : Math.floor((expiresAt - now) / 3600_000)
+  if (kind === "reminder") {
+    const windowMs = options.cipReminderHours * 3600_000
+    if (!windowMs) return { send: false, reason: "reminders are off (cipReminderHours 0)" }
+    if (Number.isNaN(expiresAt)) return { send: false, reason: `CIP ${cip.code} has no expiry` }
+    if (expiresAt - now > windowMs) return { send: false, reason: "not within the reminder window yet" }
+    const placedAt = order.created_at ? new Date(order.created_at).getTime() : 0
+    if (placedAt >= expiresAt - windowMs) return { send: false, reason: "placed within the reminder window" }
+  } else {
+    hoursLeft = null
+  }
+
+  return {
+    send: true,
+    to: order.email,
+    template: kind === "instructions" ? options.cipEmailTemplate : options.cipReminderTemplate,
+    idempotency_key: idempotencyKey(kind, cip.code),
+    order_id: order.id,
+    receiver_id: order.customer_id ?? null,
+    data: {
+      kind,
+      order_id: order.id,
+      order_display_id: order.display_id ?? null,
+      cip: cip.code,
+      amount: cip.amount,
+      currency: cip.currency,
+      amount_formatted: formatCipAmount(cip.amount, cip.currency),
+      expires_at: cip.expires_at,
+      expires_at_lima: formatLimaDateTime(cip.expires_at, "es"),
+      hours_left: hoursLeft,
+      voucher_url: cip.voucher_url,
+    },
+  }
+}
+
+export const planCipEmailStep = createStep(
+  "pagoefectivo-plan-cip-email",
+  async (input: { order_id: string; kind: CipEmailKind; now?: number }, { container }) =>
+    new StepResponse(await planCipEmail(container, input.order_id, input.kind, input.now))
+)
+
+/** Unique violation on the notification's idempotency key: another worker claimed this email. */
+function isDuplicate(e: unknown): boolean {
+  const err = e as { code?: string; message?: string; errors?: unknown[] }
+  if (err?.code === "23505") return true
+  if (/idempotency_key/.test(err?.message ?? "") && /already exists/.test(err?.message ?? "")) return true
+  return Array.isArray(err?.errors) && err.errors.some(isDuplicate)
+}
+
+export type CipEmailResult = { sent: boolean; duplicate: boolean; reason: string | null; notification_id: string | null }
+
+/**
+ * Creates (claims) and sends the notification. No compensation: an email cannot be unsent, and
+ * the notification row is what keeps it from going out twice.
+ */
+export const sendCipEmailStep = createStep(
+  "pagoefectivo-send-cip-email",
+  async (plan: Extract<CipEmailPlan, { send: true }>, { container }) => {
+    const notifications = container.resolve(Modules.NOTIFICATION)
+    try {
+      const created = await notifications.createNotifications([
+        {
+          to: plan.to,
+          channel: "email",
+          template: plan.template,
+          data: plan.data,
+          trigger_type: plan.data.kind === "instructions" ? "order.placed" : "pagoefectivo.cip.reminder",
+          resource_id: plan.order_id,
+          resource_type: "order",
+          receiver_id: plan.receiver_id,
+          idempotency_key: plan.idempotency_key,
+        },
+      ])
+      const notification = created[0]
+      return new StepResponse<CipEmailResult>(
+        notification
+          ? { sent: true, duplicate: false, reason: null, notification_id: notification.id }
+          : { sent: false, duplicate: true, reason: "already sent", notification_id: null }
+      )
+    } catch (e) {
+      if (isDuplicate(e)) return new StepResponse<CipEmailResult>({ sent: false, duplicate: true, reason: "being sent by another worker", notification_id: null })
+      throw e
+    }
+  }
+)
+
+/** Plans and sends one CIP email (see planCipEmail); answers whether it went out and why not. */
+export const sendPagoEfectivoCipEmailWorkflow = createWorkflow(
+  "pagoefectivo-send-cip-email",
+  (input: { order_id: string; kind: CipEmailKind; now?: number }) => {
+    const plan = planCipEmailStep(input)
+    const sent = when("pagoefectivo-cip-email-due", { plan }, ({ plan }) => plan.send).then(() =>
+      sendCipEmailStep(plan as unknown as Extract<CipEmailPlan, { send: true }>)
+    )
+    const result = transform({ plan, sent }, ({ plan, sent }): CipEmailResult =>
+      sent ?? { sent: false, duplicate: false, reason: plan.send ? null : plan.reason, notification_id: null }
+    )
+    return new WorkflowResponse(result)
+  }
+)
+
+/**
+ * Emails `kind` for an order, when the plugin may (cipEmails on, an email provider configured:
+ * without one it was said once at boot and every email is skipped without a word).
+ */
+export async function emailCip(container: MedusaContainer, orderId: string, kind: CipEmailKind, now?: number): Promise<CipEmailResult> {
+  const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
+  if (!pe.options.cipEmails) return { sent: false, duplicate: false, reason: "cipEmails is off", notification_id: null }
+  if (!(await pe.hasEmailProvider())) return { sent: false, duplicate: false, reason: "no email provider", notification_id: null }
+  const { result } = await sendPagoEfectivoCipEmailWorkflow(container).run({ input: { order_id: orderId, kind, now } })
+  if (result.sent) {
+    container.resolve(ContainerRegistrationKeys.LOGGER).info(`pagoefectivo: CIP ${kind} emailed for order ${orderId} (notification ${result.notification_id})`)
+  }
+  return result
+}
