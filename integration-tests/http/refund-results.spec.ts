@@ -114,11 +114,14 @@ medusaIntegrationTestRunner({
         const deliveries = (await sandbox.state()).deliveries.filter((d) => d.eventType === "refund.rejected")
         expect(deliveries).toHaveLength(4)
         expect(deliveries.every((d) => d.status === 200)).toBe(true)
-        await eventually(async () => emitted.some((e) => e.name === "pagoefectivo.refund.failed"), { what: "refund.failed event" })
-        await new Promise((r) => setTimeout(r, 500))
-        expect(emitted.filter((e) => e.name === "pagoefectivo.refund.failed")).toHaveLength(1)
-        const [n] = await notificationsFor(refundId)
+        // all four stored (one row) and the one that was new applied; repeats are never applied
+        const [n] = await eventually(async () => {
+          const ns = await notificationsFor(refundId)
+          return ns[0]?.deliveries === 4 && ns[0].status === "processed" ? ns : null
+        }, { what: "four deliveries, one applied" })
         expect(n.deliveries).toBe(4)
+        await eventually(async () => emitted.some((e) => e.name === "pagoefectivo.refund.failed"), { what: "refund.failed event" })
+        expect(emitted.filter((e) => e.name === "pagoefectivo.refund.failed")).toHaveLength(1)
         expect((await shop.orderOf(orderId)).payment_status).toBe("captured")
       })
 
@@ -291,7 +294,17 @@ medusaIntegrationTestRunner({
         const summary = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
         expect(summary.cips).toMatchObject({ checked: 1, paid: 1, errors: 0 })
         expect((await shop.orderOf(order.id)).payment_status).toBe("captured")
-        // and the late notification, should it come, is a duplicate
+        // the late notification, when it comes after all, is a duplicate: no second effect
+        const late = await shop.deliver(
+          JSON.stringify({ eventType: "cip.paid", operationNumber: "991", data: { cip: session.data.cip, currency: "PEN", amount: Number(session.data.amount), transactionCode: session.id } })
+        )
+        expect(late.status).toBe(200)
+        expect(await late.json()).toMatchObject({ duplicate: true })
+        const [stored] = await shop.pe().listPagoEfectivoNotifications({ cip: session.data.cip, event_type: "cip.paid" })
+        expect(stored).toMatchObject({ status: "processed", deliveries: 2 })
+        const paid = await shop.orderOf(order.id)
+        expect(paid.payment_collections[0].payments).toHaveLength(1)
+        expect(paid.payment_collections[0].payments[0].captures).toHaveLength(1)
         const again = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
         expect(again.cips.checked).toBe(0)
       })

@@ -4,6 +4,7 @@ import { WireAmount, serializeBody, sign } from "../../src/lib/pagoefectivo/wire
 import { SANDBOX_DEFAULTS } from "../../sandbox/server"
 import { checkoutWithCip } from "../../scripts/lib/storefront"
 import { reconcileRefund } from "../../src/workflows/reconcile"
+import { FAILPOINTS, holdAtFailpoint } from "../../src/lib/failpoints"
 import { eventually, useSandbox } from "../helpers/sandbox"
 import { useStore } from "../helpers/store"
 
@@ -71,9 +72,14 @@ medusaIntegrationTestRunner({
         expect((await shop.refund(paymentId, 49.9)).status).toBe(200)
         expect((await shop.orderOf(orderId)).payment_status).toBe("partially_refunded")
 
+        // one cent over: Medusa lets it through (its check allows a currency epsilon), the provider does not
         const over = await shop.refund(paymentId, 100.01)
         expect(over.status).toBe(400)
-        expect(over.body.message).toMatch(/refund more than what is captured|above what is still refundable/)
+        expect(over.body.message).toMatch(/PagoEfectivo: PEN 100.01 is above what is still refundable on CIP \d+: PEN 100.00 of PEN 199.90 paid/)
+        // further over, Medusa refuses first
+        const far = await shop.refund(paymentId, 120)
+        expect(far.status).toBe(400)
+        expect(far.body.message).toMatch(/You cannot refund more than what is captured on the payment|not allowed to refund more than the captured amount/)
 
         const { refunds } = await sandbox.state()
         expect(refunds.map((r) => r.amount).sort()).toEqual([49.9, 50])
@@ -151,13 +157,62 @@ medusaIntegrationTestRunner({
       })
     })
 
+    describe("the provider's own checks", () => {
+      it("refuses what Medusa would allow but PagoEfectivo already refunded: a refund Medusa lost still counts", async () => {
+        const { orderId, paymentId, cip, order } = await shop.paidOrder()
+        // PagoEfectivo refunded 150.00 that Medusa does not count (its workflow failed after the call)
+        const transactionCode = (await sandbox.state()).cips[0].transactionCode
+        await shop.pe().ledger().begin(
+          { refund_id: "ref_medusa_lost_it", payment_id: paymentId, payment_session_id: null, payment_collection_id: order.payment_collections[0].id, order_id: orderId, merchant_order_id: orderId, cip, transaction_code: transactionCode, amount: "150.00", currency_code: "PEN", reason: null },
+          { paid: "199.90", duplicateGuardSeconds: 0, leaseSeconds: 60 }
+        )
+        await shop.pe().client().createRefund({ cip, transactionCode, merchantOrderId: orderId, refundId: "ref_medusa_lost_it", amount: new WireAmount("150.00"), currency: "PEN" })
+        await shop.pe().ledger().settleAnswer("ref_medusa_lost_it", { status: "pending" })
+        expect(await refundsOf(orderId)).toHaveLength(0) // Medusa would let 199.90 go again
+
+        const res = await shop.refund(paymentId, 60)
+        expect(res.status).toBe(400)
+        expect(res.body.message).toMatch(/PEN 60.00 is above what is still refundable on CIP \d+: PEN 49.90 of PEN 199.90 paid/)
+        expect((await sandbox.state()).refunds).toHaveLength(1)
+        expect((await shop.refund(paymentId, 49.9)).status).toBe(200)
+      })
+
+      it("refuses a second click of the same amount within duplicateRefundGuardSeconds (10 s), then allows it", async () => {
+        const { orderId, paymentId } = await shop.paidOrder()
+        expect((await shop.refund(paymentId, 30)).status).toBe(200)
+        const again = await shop.refund(paymentId, 30)
+        expect(again.status).toBe(400)
+        expect(again.body.message).toMatch(/a refund of PEN 30.00 on CIP \d+ was requested \d+ s ago .*looks like a double click; if you mean a second refund of the same amount, try again in 10 s/)
+        expect((await sandbox.state()).refunds).toHaveLength(1)
+        // the guard is the ledger's, atomic with the record: past its window (or with 0) it lets the same amount go
+        const [first] = await records(orderId)
+        const ledger = shop.pe().ledger()
+        const fresh = (id: string) => ({ ...first, refund_id: id, payment_session_id: null })
+        expect((await ledger.begin(fresh("ref_guard_off"), { paid: "199.90", duplicateGuardSeconds: 0, leaseSeconds: 1 })).kind).toBe("created")
+        expect((await ledger.begin(fresh("ref_guard_1s"), { paid: "199.90", duplicateGuardSeconds: 1, leaseSeconds: 1 })).kind).toBe("double_click")
+        await new Promise((r) => setTimeout(r, 1100))
+        expect((await ledger.begin(fresh("ref_guard_1s"), { paid: "199.90", duplicateGuardSeconds: 1, leaseSeconds: 1 })).kind).toBe("created")
+      })
+
+      it("refuses a currency other than the CIP's before any call", async () => {
+        const { orderId, paymentId, cip } = await shop.paidOrder()
+        sandbox.live.cips.get(Number(cip))!.currency = "USD" // PagoEfectivo's CIP says USD
+        await getContainer().resolve(ContainerRegistrationKeys.PG_CONNECTION).raw(`UPDATE payment SET data = data - 'cipStatus' WHERE id = ?`, [paymentId])
+        const res = await shop.refund(paymentId, 20)
+        expect(res.status).toBe(400)
+        expect(res.body.message).toMatch(/the payment is in PEN but CIP \d+ is in USD; nothing was refunded/)
+        expect((await sandbox.state()).counters.requests["POST /v1/refunds"] ?? 0).toBe(0)
+        expect(await records(orderId)).toHaveLength(0)
+      })
+    })
+
     describe("exactly once under faults", () => {
       it("two concurrent clicks for the same amount make one refund", async () => {
         const { orderId, paymentId } = await shop.paidOrder()
         const [a, b] = await Promise.all([shop.refund(paymentId, 30), shop.refund(paymentId, 30)])
         expect([a.status, b.status].sort()).toEqual([200, 400])
         const refused = a.status === 400 ? a : b
-        expect(refused.body.message).toMatch(/double click|conflicted with another request/)
+        expect(refused.body.message).toMatch(/looks like a double click/)
         expect((await sandbox.state()).counters.refundsCreated).toBe(1)
         expect(await refundsOf(orderId)).toHaveLength(1)
         expect(await records(orderId)).toHaveLength(1)
@@ -222,6 +277,55 @@ medusaIntegrationTestRunner({
           expect((await sandbox.state()).refunds).toHaveLength(expectedAtGateway)
         }
       )
+
+      it("a 500 through every retry: no error, record verifying (PagoEfectivo may have refunded)", async () => {
+        const { orderId, paymentId } = await shop.paidOrder()
+        await sandbox.fault({ path: "/v1/refunds", method: "POST", status: 500, times: 10 })
+        expect((await shop.refund(paymentId, 25)).status).toBe(200)
+        const [record] = await records(orderId)
+        expect(record.status).toBe("verifying")
+        expect(record.attempts.map((a: any) => a.status)).toEqual([500, 500, 500, 500])
+        expect(await refundsOf(orderId)).toHaveLength(1)
+      })
+
+      it("a revoked token: refreshed once and the same refund sent again, one refund", async () => {
+        const { orderId, paymentId } = await shop.paidOrder()
+        const before = (await sandbox.state()).counters.authorizations
+        await sandbox.call("POST", "/__sandbox/tokens/revoke")
+        expect((await shop.refund(paymentId, 25)).status).toBe(200)
+        const [record] = await records(orderId)
+        expect(record.attempts.map((a: any) => a.status)).toEqual([401, 201])
+        const state = await sandbox.state()
+        expect(state.counters.authorizations).toBe(before + 1)
+        expect(state.counters.refundsCreated).toBe(1)
+      })
+
+      it("401 again after the refresh: a clear error naming the credentials, nothing counted", async () => {
+        const { orderId, paymentId } = await shop.paidOrder()
+        await sandbox.fault({ path: "/v1/refunds", method: "POST", status: 401, times: 2 })
+        const res = await shop.refund(paymentId, 25)
+        expect(res.status).toBe(500)
+        expect(res.body.message).toMatch(/refused the plugin's credentials or signature\. Check accessKey, secretKey and serviceId/)
+        expect((await records(orderId))[0]).toMatchObject({ status: "failed" })
+        expect((await sandbox.state()).refunds).toHaveLength(0)
+        await shop.booksAgree(orderId)
+      })
+
+      it("409/603 (PagoEfectivo holds this refund id with another payload) is asked about: kept as it says, flagged for staff", async () => {
+        const { orderId, paymentId, cip } = await shop.paidOrder()
+        const held = holdAtFailpoint(FAILPOINTS.providerRefundCalling)
+        const refunding = shop.refund(paymentId, 25)
+        const { refund_id } = (await held.reached) as { refund_id: string }
+        const transactionCode = (await sandbox.state()).cips[0].transactionCode
+        await shop.pe().client().createRefund({ cip, transactionCode, merchantOrderId: orderId, refundId: refund_id, amount: new WireAmount("10.00"), currency: "PEN" })
+        held.release()
+        expect((await refunding).status).toBe(200)
+        const [record] = await records(orderId)
+        expect(record.attempts.map((a: any) => [a.status, a.code])).toEqual([[409, "603"]])
+        expect(record.status).toBe("pending")
+        expect(record.anomaly).toMatch(/holds refund .* as PEN 10 on CIP \d+, not PEN 25.00/)
+        expect((await sandbox.state()).refunds).toHaveLength(1)
+      })
 
       it("PagoEfectivo down before anything was sent: a clear error and nothing counted", async () => {
         const { orderId, paymentId } = await shop.paidOrder()

@@ -183,8 +183,16 @@ export class RefundExecutor {
       if (!answer && last instanceof PagoEfectivoError && !ambiguous && needsConfirmation(last)) {
         // 503 says "not processed" and 409/603 that PagoEfectivo has this refund id: ask it
         const remote = await this.remote(refundId, "confirm-failure").catch(() => undefined)
-        if (remote) answer = { status: remote.status, reference_id: remote.referenceId ?? null, trace_id: remote.traceId ?? null, failure_reason: remote.reason ?? null }
-        else if (remote === undefined) return { record: await this.verifying(refundId, attempts, last, `PagoEfectivo answered ${last.status}${last.code ? `/${last.code}` : ""} and its status query failed`) }
+        if (remote === undefined) return { record: await this.verifying(refundId, attempts, last, `PagoEfectivo answered ${last.status}${last.code ? `/${last.code}` : ""} and its status query failed`) }
+        if (remote) {
+          answer = { status: remote.status, reference_id: remote.referenceId ?? null, trace_id: remote.traceId ?? null, failure_reason: remote.reason ?? null }
+          if (!MathBN.eq(MathBN.convert(remote.amount), MathBN.convert(amount)) || remote.cip !== String(body.cip)) {
+            // PagoEfectivo has this refund id for something else (409/603): counted as it says, for staff to look at
+            const anomaly = `PagoEfectivo answered ${last.status}/${last.code} and holds refund ${refundId} as ${remote.currency} ${remote.amount} on CIP ${remote.cip}, not ${body.currency} ${amount} on CIP ${body.cip}`
+            await this.ledger().noteAnomaly(refundId, anomaly).catch((e) => this.logRecordError(refundId, e))
+            this.logger.warn(`pagoefectivo: anomaly on refund ${refundId}: ${anomaly}`)
+          }
+        }
       }
       if (answer) return { record: await this.settleAnswer(refundId, answer) }
       if (ambiguous) return { record: await this.verifying(refundId, attempts, last, (failure as Error)?.message ?? "no answer") }
