@@ -42,6 +42,13 @@ const RUNS = [
     args: ["--runInBand", "--forceExit"],
   },
   {
+    // The soak, shorter (scripts/soak.ts): refunds under faults on a Medusa server and a worker
+    // sharing Redis, then one reconciliation, then every order's books (integration-tests/soak).
+    name: "soak",
+    testType: "soak",
+    args: ["--runInBand", "--forceExit"],
+  },
+  {
     // The install check: the packed plugin installed into a store generated from scratch at the
     // lowest supported Medusa, migrated, built, started, and sold with (integration-tests/install).
     name: "install",

@@ -452,6 +452,12 @@ export async function ensurePostgres(opts: EnsurePostgresOptions = {}): Promise<
   const dataDir = path.resolve(opts.dataDir ?? DEFAULT_DATA_DIR)
   const forceEmbedded = isTruthyFlag(process.env.PAGOEFECTIVO_FORCE_EMBEDDED_PG)
 
+  // Inside `npm test`: the server scripts/test.js found or started (its DB_* variables)
+  const { DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD } = process.env
+  if (DB_HOST && DB_PORT && DB_USERNAME) {
+    const conn: ConnParams = { host: DB_HOST, port: Number(DB_PORT), user: DB_USERNAME, password: DB_PASSWORD ?? "" }
+    return { ...conn, url: buildUrl(conn), source: "env", stop: async () => undefined }
+  }
   if (!forceEmbedded) {
     if (process.env.DATABASE_URL) {
       const conn = fromDatabaseUrl(process.env.DATABASE_URL)

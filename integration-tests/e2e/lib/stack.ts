@@ -61,20 +61,6 @@ export function freePort(): Promise<number> {
 
 /** PostgreSQL as scripts/test.js found it (DB_* variables), else found or started here. */
 export async function postgres(): Promise<PostgresConnection> {
-  const { DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD } = process.env
-  if (DB_HOST && DB_PORT && DB_USERNAME) {
-    const password = DB_PASSWORD ?? ""
-    const auth = password ? `${encodeURIComponent(DB_USERNAME)}:${encodeURIComponent(password)}` : encodeURIComponent(DB_USERNAME)
-    return {
-      host: DB_HOST,
-      port: Number(DB_PORT),
-      user: DB_USERNAME,
-      password,
-      url: `postgres://${auth}@${DB_HOST}:${DB_PORT}`,
-      source: "local",
-      stop: async () => undefined,
-    }
-  }
   return ensurePostgres({ log: (s) => log(`postgres: ${s}`) })
 }
 
