@@ -309,6 +309,17 @@ medusaIntegrationTestRunner({
         expect(again.cips.checked).toBe(0)
       })
 
+      it("takes a fractional age: reconcileAfterMinutes 0.5 looks at what is older than 30 s", async () => {
+        const { orderId, paymentId } = await shop.paidOrder()
+        expect((await shop.refund(paymentId, 40)).status).toBe(200)
+        const young = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0.5 })
+        expect(young.refunds).toMatchObject({ checked: 0, errors: 0 })
+        const refundId = await lastRefundId(orderId)
+        await getContainer().resolve(ContainerRegistrationKeys.PG_CONNECTION).raw(`UPDATE pagoefectivo_refund SET updated_at = now() - interval '31 seconds' WHERE refund_id = ?`, [refundId])
+        const old = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0.5 })
+        expect(old.refunds).toMatchObject({ checked: 1, errors: 0 })
+      })
+
       it("stops at a 429 it cannot wait out and says so", async () => {
         const { orderId, paymentId } = await shop.paidOrder()
         expect((await shop.refund(paymentId, 40)).status).toBe(200)

@@ -1,0 +1,17 @@
+import { resolveOptions } from "../options"
+
+const base = { accessKey: "UNITACCESSKEY0000001", secretKey: "unit-secret-0123456789abcdefghijklmnopqr", serviceId: "1234" }
+
+describe("options: the refund ledger's", () => {
+  it("takes fractional reconcileAfterMinutes (the SQL works in seconds)", () => {
+    expect(resolveOptions({ ...base, reconcileAfterMinutes: "0.5" }).reconcileAfterMinutes).toBe(0.5)
+  })
+
+  it("refundCallLeaseSeconds: 120 by default, a whole number from 2 to 3600, refused otherwise with its name", () => {
+    expect(resolveOptions(base).refundCallLeaseSeconds).toBe(120)
+    expect(resolveOptions({ ...base, refundCallLeaseSeconds: "30" }).refundCallLeaseSeconds).toBe(30)
+    expect(() => resolveOptions({ ...base, refundCallLeaseSeconds: 1 })).toThrow(/option `refundCallLeaseSeconds` must be at least 2/)
+    expect(() => resolveOptions({ ...base, refundCallLeaseSeconds: 2.5 })).toThrow(/option `refundCallLeaseSeconds` must be a whole number of seconds/)
+    expect(() => resolveOptions({ ...base, refundCallLeaseSeconds: 7200 })).toThrow(/option `refundCallLeaseSeconds` must be at most 3600/)
+  })
+})
