@@ -127,6 +127,8 @@ export const faultSchema = z
     times: z.number().int().positive().optional(),
     // Request faults
     latencyMs: z.number().int().nonnegative().max(120_000).optional(),
+    /** Hold the request (after any latency) until POST /__sandbox/faults/release, a reset or DELETE /__sandbox/faults. */
+    hold: z.boolean().optional(),
     /** 400-599 for an error answer; with `body`, any status 200-599. */
     status: z.number().int().min(200).max(599).optional(),
     retryAfter: z.number().int().nonnegative().optional(),
@@ -145,7 +147,7 @@ export const faultSchema = z
     if (!isNotification && !f.path.startsWith("/")) {
       ctx.addIssue({ code: "custom", path: ["path"], message: 'must start with "/" or be "notifications"' })
     }
-    const requestKeys = ["method", "latencyMs", "status", "retryAfter", "dropConnection", "body"] as const
+    const requestKeys = ["method", "latencyMs", "hold", "status", "retryAfter", "dropConnection", "body"] as const
     const notificationKeys = ["eventType", "duplicate", "delayMs", "drop"] as const
     const wrong = isNotification ? requestKeys : notificationKeys
     for (const key of wrong) {
@@ -159,7 +161,7 @@ export const faultSchema = z
     }
     const effects = isNotification
       ? [f.duplicate, f.delayMs, f.drop]
-      : [f.latencyMs, f.status, f.retryAfter, f.dropConnection, f.body]
+      : [f.latencyMs, f.hold || undefined, f.status, f.retryAfter, f.dropConnection, f.body]
     if (effects.every((e) => e === undefined)) {
       ctx.addIssue({ code: "custom", path: [], message: "a fault needs at least one effect" })
     }

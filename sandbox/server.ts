@@ -308,6 +308,8 @@ class Sandbox {
   private readonly outbound = new Set<http.ClientRequest>()
   private readonly inflight = new Set<Promise<void>>()
   private readonly requestLog: RequestLog
+  /** Requests held by a `hold` fault, each with the function that lets it go on. */
+  private readonly held = new Set<() => void>()
 
   constructor(private readonly options: SandboxOptions) {
     this.accessKey = options.accessKey ?? SANDBOX_DEFAULTS.accessKey
@@ -368,6 +370,7 @@ class Sandbox {
     this.epoch++
     if (this.sweeper) clearInterval(this.sweeper)
     this.cancelTimers()
+    this.releaseHeld()
     for (const req of this.outbound) req.destroy()
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()))
     this.server.closeAllConnections()
@@ -375,9 +378,17 @@ class Sandbox {
     await closing
   }
 
+  /** Lets every request held by a `hold` fault go on; answers how many there were. */
+  private releaseHeld(): number {
+    const n = this.held.size
+    for (const release of [...this.held]) release()
+    return n
+  }
+
   private reset(): void {
     this.epoch++
     this.cancelTimers()
+    this.releaseHeld()
     const s = this.state
     s.cips.clear()
     s.refunds.clear()
@@ -469,8 +480,10 @@ class Sandbox {
       r("PUT", "/__sandbox/faults", "control", (c) => this.putFaults(c)),
       r("DELETE", "/__sandbox/faults", "control", () => {
         this.state.faults.length = 0
+        this.releaseHeld()
         return json(200, this.state.faults)
       }),
+      r("POST", "/__sandbox/faults/release", "control", () => json(200, { released: this.releaseHeld() })),
       r("POST", "/__sandbox/reset", "control", () => {
         this.reset()
         return json(200, this.snapshot())
@@ -528,6 +541,16 @@ class Sandbox {
         note = ` fault=${fault.id}`
         if (fault.latencyMs) {
           await new Promise((r) => setTimeout(r, fault!.latencyMs))
+        }
+        if (fault.hold) {
+          note += " (held)"
+          await new Promise<void>((resolve) => {
+            const release = () => {
+              this.held.delete(release)
+              resolve()
+            }
+            this.held.add(release)
+          })
         }
         if (fault.dropConnection === "before") {
           note += " (connection dropped before processing)"

@@ -797,6 +797,20 @@ describe("faults", () => {
     expect(Date.now() - start).toBeGreaterThanOrEqual(140)
   })
 
+  it("holds a request until released", async () => {
+    const token = await getToken()
+    await control("PUT", "/faults", { path: "/v1/cips", method: "POST", hold: true, times: 1 })
+    let answered = false
+    const pending = api("POST", "/cips", token, cipBody()).then((r) => ((answered = true), r))
+    await waitFor(() => sb.state.counters.requests["POST /v1/cips"] === 1)
+    const inFlight = (await control("GET", "/requests?route=POST%20/v1/cips")).body
+    expect(inFlight).toEqual([expect.objectContaining({ status: null, ms: null })])
+    expect(answered).toBe(false)
+    expect((await control("POST", "/faults/release")).body).toEqual({ released: 1 })
+    expect((await pending).status).toBe(201)
+    expect((await control("POST", "/faults/release")).body).toEqual({ released: 0 })
+  })
+
   it("duplicates, drops and delays notifications", async () => {
     const token = await getToken()
     await control("PUT", "/faults", [
