@@ -126,19 +126,21 @@ export async function benchWebhookAck(b: BenchStore, { cips, refunds }: { cips: 
     const pair = r % 2 === 0 ? (["bare", "plugin"] as const) : (["plugin", "bare"] as const)
     order.push(pair.join(","))
     for (const arm of pair) {
+      // applied: stored and no longer "received" (processed, or failed/deferred, which count against
+      // it below); watched from the burst's start, beside it
+      const applied_ =
+        arm === "plugin"
+          ? waitFor(async () => {
+              const { rows } = await db.query("select count(*)::int as n from pagoefectivo_notification where key = any($1) and status <> 'received'", [keys])
+              return rows[0].n === keys.length ? performance.now() : null
+            }, 20 * 60_000, undefined, 50)
+          : null
       const res = await burst(arm === "plugin" ? plugin : bare, arm === "plugin" ? chunk : Array(chunk.length).fill("{}"), arm === "plugin")
       arms[arm].seconds += res.seconds
       arms[arm].requests += res.ok
       arms[arm].failed += res.failed
       arms[arm].latencies.push(...res.latencies)
-      if (arm === "plugin") {
-        // applied: no longer "received" (processed, or failed/deferred, which count against it below)
-        await waitFor(async () => {
-          const { rows } = await db.query("select count(*)::int as n from pagoefectivo_notification where key = any($1) and status <> 'received'", [keys])
-          return rows[0].n === keys.length
-        }, 20 * 60_000, undefined, 50)
-        applied.push({ notifications: chunk.length, ackSeconds: round(res.seconds, 2), appliedSeconds: round((performance.now() - res.started) / 1000, 2) })
-      }
+      if (applied_) applied.push({ notifications: chunk.length, ackSeconds: round(res.seconds, 2), appliedSeconds: round(((await applied_) - res.started) / 1000, 2) })
     }
   }
 
