@@ -3,11 +3,13 @@
  * PostgreSQL database, the PagoEfectivo sandbox, the Peru store seeded, an admin token, a direct
  * database connection for observing results, and a few statistics helpers.
  */
+import { execFileSync } from "node:child_process"
 import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { Client } from "pg"
 import { type SandboxHandle, startSandbox } from "../sandbox/server"
+import { SandboxControl } from "../integration-tests/helpers/sandbox"
 import { recreateDatabase } from "../scripts/lib/demo-db"
 import { type GroupChild, REPO_ROOT, readLog, runMedusa, spawnMedusa } from "../scripts/lib/medusa-process"
 import { ensurePostgres } from "../scripts/lib/postgres"
@@ -32,7 +34,7 @@ export type BenchStore = {
 export async function startBenchStore(port = Number(process.env.BENCH_MEDUSA_PORT ?? 9300)): Promise<BenchStore> {
   fs.mkdirSync(LOG_DIR, { recursive: true })
   const pg = await ensurePostgres({ log: (s) => log(`  ${s}`) })
-  const dbName = "medusa_pagoefectivo_bench"
+  const dbName = process.env.BENCH_DB || "medusa_pagoefectivo_bench"
   await recreateDatabase(pg, dbName)
   const databaseUrl = `${pg.url}/${dbName}`
   const sandbox = await startSandbox({ port: 0, log: () => {}, config: { refunds: { autoSettle: "none" } } })
@@ -55,11 +57,7 @@ export async function startBenchStore(port = Number(process.env.BENCH_MEDUSA_POR
   await medusa(["db:migrate"], "migrate")
   const seeded = JSON.parse((await medusa(["exec", "./src/scripts/seed-peru-store.ts"], "seed")).match(/pagoefectivo seed: (\{.*\})/)![1])
   await medusa(["user", "-e", "bench@tienda.pe", "-p", "bench-password"], "user")
-  await fetch(`${sandbox.url}/__sandbox/config`, {
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ notifyUrl: `${base}/webhooks/pagoefectivo` }),
-  })
+  await sandboxCall(sandbox, "PUT", "/__sandbox/config", { notifyUrl: `${base}/webhooks/pagoefectivo` })
   const server = spawnMedusa({ args: ["start"], cwd: REPO_ROOT, env, logFile: path.join(LOG_DIR, "medusa.log") })
   const db = new Client({ connectionString: databaseUrl })
   const stop = async () => {
@@ -87,7 +85,7 @@ export async function startBenchStore(port = Number(process.env.BENCH_MEDUSA_POR
 /** An order paid by CIP through the store API and the sandbox; returns its payment id. */
 export async function paidOrder(b: BenchStore, email: string): Promise<{ orderId: string; paymentId: string }> {
   const { session, order } = await checkoutWithCip(b.store, { regionId: b.seeded.regionId, variantId: b.seeded.variantId, email })
-  await fetch(`${b.sandbox.url}/__sandbox/cips/${session.data.cip}/pay`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ wait: true }) })
+  await sandboxCall(b.sandbox, "POST", `/__sandbox/cips/${session.data.cip}/pay`, { wait: true })
   const paymentId = await waitFor(async () => {
     const { order: o } = await fetch(`${b.base}/admin/orders/${order.id}?fields=payment_status,summary.*,payment_collections.payments.id`, { headers: b.admin }).then((r) => r.json())
     return o.payment_status === "captured" && o.summary.paid_total > 0 ? (o.payment_collections[0].payments[0].id as string) : null
@@ -113,9 +111,66 @@ export async function waitFor<T>(probe: () => Promise<T>, timeoutMs: number, exp
   }
 }
 
-export const RESULTS_FILE = path.join(REPO_ROOT, "bench", "results.json")
+/** The sandbox's control API (/__sandbox/…), as the specs call it; throws on an error answer. */
+export function sandboxCall<T = any>(sandbox: SandboxHandle, method: string, path_: string, body?: unknown): Promise<T> {
+  return new SandboxControl(() => sandbox).call<T>(method, path_, body)
+}
 
-export function writeResults(results: Record<string, unknown>) {
-  const current = fs.existsSync(RESULTS_FILE) ? JSON.parse(fs.readFileSync(RESULTS_FILE, "utf8")) : {}
-  fs.writeFileSync(RESULTS_FILE, JSON.stringify({ ...current, ...results, date: new Date().toISOString(), cores: os.cpus().length }, null, 2) + "\n")
+/** The sandbox back to its start (no CIPs, refunds, faults), still notifying this store. */
+export async function resetSandbox(b: Pick<BenchStore, "sandbox" | "base">, config: Record<string, unknown> = {}) {
+  await sandboxCall(b.sandbox, "POST", "/__sandbox/reset")
+  await sandboxCall(b.sandbox, "PUT", "/__sandbox/config", { notifyUrl: `${b.base}/webhooks/pagoefectivo`, ...config })
+}
+
+/** Runs `fn(items)` on `items` with at most `limit` at once. */
+export async function inParallel<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++
+        out[i] = await fn(items[i], i)
+      }
+    })
+  )
+  return out
+}
+
+export const RESULTS_DIR = path.join(REPO_ROOT, "bench", "results")
+
+/** Where the figures of a run were taken: enough to tell two machines (or a busy one) apart. */
+export function machine() {
+  const cpus = os.cpus()
+  return {
+    cores: cpus.length,
+    cpuModel: cpus[0]?.model ?? "unknown",
+    memoryGb: round(os.totalmem() / 2 ** 30, 1),
+    loadAverage: os.loadavg().map((l) => round(l, 2)),
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+  }
+}
+
+/** The commit the figures are of, and whether the working tree had changes. */
+export function commit(): { sha: string; dirty: boolean } {
+  const git = (args: string[]) => execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8" }).trim()
+  try {
+    return { sha: git(["rev-parse", "HEAD"]), dirty: git(["status", "--porcelain", "--untracked-files=no"]) !== "" }
+  } catch {
+    return { sha: "unknown", dirty: true }
+  }
+}
+
+/**
+ * Writes one run's figures to bench/results/<date>-<short commit>.json (committed: README's
+ * figures come from one such file, see bench/table.ts). Answers the file.
+ */
+export function writeResults(results: Record<string, unknown>, { startedAt, finishedAt }: { startedAt: Date; finishedAt: Date }): string {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true })
+  const c = commit()
+  const file = path.join(RESULTS_DIR, `${startedAt.toISOString().slice(0, 10)}-${c.sha.slice(0, 10)}${c.dirty ? "-dirty" : ""}.json`)
+  const doc = { date: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), commit: c.sha, dirty: c.dirty, machine: machine(), argv: process.argv.slice(2), ...results }
+  fs.writeFileSync(file, JSON.stringify(doc, null, 2) + "\n")
+  return file
 }

@@ -1,10 +1,13 @@
 /**
  * Admin refund latency: refunds through Medusa's own POST /admin/payments/:id/refund, with
  * pp_pagoefectivo_pagoefectivo (the sandbox answering at 0 ms added latency) and with Medusa's
- * pp_system_default, on the same server, interleaved one for one.
+ * pp_system_default, on the same server, interleaved one for one in alternating order (the
+ * PagoEfectivo refund first for even refunds, second for odd ones). Every 100 refunds both arms
+ * move to new orders (Medusa's refund workflow grows with an order's refunds), and the sandbox is
+ * reset then, so PagoEfectivo's side does not grow with the run.
  */
 import { storeCall, prepareCart } from "../scripts/lib/storefront"
-import { type BenchStore, log, paidOrder, pct, round } from "./harness"
+import { type BenchStore, log, paidOrder, pct, resetSandbox, round } from "./harness"
 
 const PER_ORDER = 100
 
@@ -34,6 +37,7 @@ export async function benchAdminRefunds(b: BenchStore, count: number) {
   }
   for (let i = 0; i < count; i++) {
     if (i % PER_ORDER === 0) {
+      await resetSandbox(b)
       pePayment = (await paidOrder(b, `pe${i}@example.pe`)).paymentId
       sysPayment = await systemPaidOrder(b, `sys${i}@example.pe`)
     }
@@ -50,5 +54,5 @@ export async function benchAdminRefunds(b: BenchStore, count: number) {
   const stat = (v: number[]) => ({ p50Ms: round(pct(v, 50), 1), p95Ms: round(pct(v, 95), 1) })
   const pe = stat(times.pagoefectivo)
   const sys = stat(times.system)
-  return { count, pagoefectivo: pe, system: sys, p50Ratio: round(pe.p50Ms / sys.p50Ms, 3), p95Ratio: round(pe.p95Ms / sys.p95Ms, 3) }
+  return { count, perOrder: PER_ORDER, pagoefectivo: pe, system: sys, p50Ratio: round(pe.p50Ms / sys.p50Ms, 3), p95Ratio: round(pe.p95Ms / sys.p95Ms, 3) }
 }

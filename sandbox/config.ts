@@ -128,10 +128,11 @@ export const faultSchema = z
     // Request faults
     latencyMs: z.number().int().nonnegative().max(120_000).optional(),
     /**
-     * Read the request, then hold it until POST /__sandbox/held/release (or a reset): a call
-     * PagoEfectivo is still processing after the client gave up. Processed as usual when released.
+     * Read the request, then hold it (after any latency) until POST /__sandbox/faults/release, a
+     * reset or DELETE /__sandbox/faults, and process it then: a call PagoEfectivo still works on
+     * after the client gave up.
      */
-    hold: z.literal(true).optional(),
+    hold: z.boolean().optional(),
     /** 400-599 for an error answer; with `body`, any status 200-599. */
     status: z.number().int().min(200).max(599).optional(),
     retryAfter: z.number().int().nonnegative().optional(),
@@ -164,7 +165,7 @@ export const faultSchema = z
     }
     const effects = isNotification
       ? [f.duplicate, f.delayMs, f.drop]
-      : [f.latencyMs, f.hold, f.status, f.retryAfter, f.dropConnection, f.body]
+      : [f.latencyMs, f.hold || undefined, f.status, f.retryAfter, f.dropConnection, f.body]
     if (effects.every((e) => e === undefined)) {
       ctx.addIssue({ code: "custom", path: [], message: "a fault needs at least one effect" })
     }

@@ -7,7 +7,7 @@
  * under /__sandbox/ (no auth) to pay/expire CIPs, settle refunds, reconfigure and inject faults.
  * See sandbox/README.md.
  */
-import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto"
+import { randomBytes, randomUUID } from "node:crypto"
 import http from "node:http"
 import https from "node:https"
 import type { AddressInfo } from "node:net"
@@ -47,9 +47,34 @@ import {
   SandboxFault,
   settleBodySchema,
 } from "./config"
+import {
+  apiError,
+  checkRawAmount,
+  clientIp,
+  controlError,
+  type Ctx,
+  escapeHtml,
+  fieldError,
+  type Handler,
+  HttpError,
+  invalid,
+  isForm,
+  json,
+  parseControlBody,
+  parseJsonBody,
+  type Reply,
+  type Route,
+  sameText,
+  SUCCESS_MESSAGE,
+  success,
+  toCents,
+  validate,
+} from "./http"
+import { RequestLog, searchSize } from "./request-log"
 import { issueToken, verifyToken } from "./token"
 
 export * from "./config"
+export type { SandboxRequest } from "./request-log"
 
 // ---------------------------------------------------------------------------
 // Constants
@@ -89,8 +114,6 @@ export const FIRST_OPERATION_NUMBER = 1001
 const MAX_BODY_BYTES = 1024 * 1024
 const EXPIRY_SWEEP_MS = 1000
 const NOTIFY_TIMEOUT_MS = 10_000
-const SUCCESS_MESSAGE = "Solicitud exitosa."
-const INVALID_MESSAGE = "Solicitud con datos inválidos."
 
 // ---------------------------------------------------------------------------
 // Types
@@ -179,7 +202,9 @@ export interface SandboxCounters {
   refundsCreated: number
   /** Every API request received, faulted ones included, by "METHOD /route/{param}". */
   requests: Record<string, number>
-  /** Requests a `hold` fault holds right now (POST /__sandbox/held/release lets them go). */
+  /** The most requests of a route in flight at once, by "METHOD /route/{param}". */
+  peakInFlight: Record<string, number>
+  /** Requests a `hold` fault holds right now (POST /__sandbox/faults/release lets them go). */
   held: number
 }
 
@@ -243,166 +268,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 }
 
-// ---------------------------------------------------------------------------
-// Plumbing
-// ---------------------------------------------------------------------------
-
-interface Reply {
-  status: number
-  body?: unknown
-  headers?: Record<string, string>
-  html?: string
-}
-
-interface Ctx {
-  req: http.IncomingMessage
-  res: http.ServerResponse
-  method: string
-  path: string
-  cid: string
-  raw: Buffer
-}
-
-type Handler = (ctx: Ctx, params: string[]) => Promise<Reply> | Reply
-
-interface Route {
-  method: string
-  pattern: RegExp
-  template: string
-  kind: "api" | "control" | "page"
-  handler: Handler
-}
-
-class HttpError extends Error {
-  constructor(readonly reply: Reply) {
-    super(`HTTP ${reply.status}`)
-  }
-}
-
-const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers })
-
-/** The A3 error shape without field details. */
-const apiError = (status: number, code: string, message: string, headers?: Record<string, string>) =>
-  json(status, { code, message }, headers)
-
-/** The A3 400/111 wrapper with field errors. */
-const invalid = (data: FieldError[]) =>
-  json(400, { code: CODES.INVALID_REQUEST, message: INVALID_MESSAGE, data })
-
-const fieldError = (field: string, code: string, message: string): FieldError => ({ code, message, field })
-
-const controlError = (status: number, error: string, issues?: unknown) =>
-  json(status, issues ? { error, issues } : { error })
-
-const success = (status: number, data: unknown) => json(status, { code: 100, message: SUCCESS_MESSAGE, data })
-
-function valueAt(root: unknown, path: PropertyKey[]): unknown {
-  let v: any = root
-  for (const key of path) {
-    if (v === null || typeof v !== "object") return undefined
-    v = v[key as any]
-  }
-  return v
-}
-
-/** zod issues → A3 field errors: 112 when the field is absent, 113 otherwise; one per field. */
-function fieldErrors(error: z.ZodError, input: unknown): FieldError[] {
-  const seen = new Set<string>()
-  const out: FieldError[] = []
-  for (const issue of error.issues) {
-    const path = issue.path as PropertyKey[]
-    const field = path.length ? path.map(String).join(".") : "body"
-    if (seen.has(field)) continue
-    seen.add(field)
-    const missing = path.length > 0 && valueAt(input, path) === undefined
-    out.push(
-      missing
-        ? fieldError(field, CODES.REQUIRED_FIELD, `The field ${field} is required.`)
-        : fieldError(field, CODES.INVALID_VALUE, `Invalid value for ${field}: ${issue.message}`)
-    )
-  }
-  return out
-}
-
-function parseJsonBody(raw: Buffer): unknown {
-  const text = raw.toString("utf8").trim()
-  if (!text) return undefined
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw new HttpError(invalid([fieldError("body", CODES.INVALID_VALUE, "The body is not valid JSON.")]))
-  }
-}
-
-function validate<T extends z.ZodTypeAny>(schema: T, input: unknown): z.output<T> {
-  if (input === null || typeof input !== "object" || Array.isArray(input)) {
-    throw new HttpError(invalid([fieldError("body", CODES.INVALID_VALUE, "The body must be a JSON object.")]))
-  }
-  const parsed = schema.safeParse(input)
-  if (!parsed.success) throw new HttpError(invalid(fieldErrors(parsed.error, input)))
-  return parsed.data
-}
-
-/** Every top-level "amount" in the raw JSON must be written with at most 2 decimals. */
-const RAW_AMOUNT_RE = /"amount"\s*:\s*(-?[0-9][0-9.eE+-]*)/g
-function checkRawAmount(raw: Buffer): void {
-  for (const m of raw.toString("utf8").matchAll(RAW_AMOUNT_RE)) {
-    if (!/^\d{1,16}(\.\d{1,2})?$/.test(m[1])) {
-      throw new HttpError(
-        invalid([
-          fieldError(
-            "amount",
-            CODES.INVALID_VALUE,
-            "Invalid value for amount: at most 16 integer digits and 2 decimals, '.' separator."
-          ),
-        ])
-      )
-    }
-  }
-}
-
-function parseControlBody<T extends z.ZodTypeAny>(schema: T, ctx: Ctx): z.output<T> {
-  const text = ctx.raw.toString("utf8").trim()
-  let input: unknown = {}
-  if (text && !isForm(ctx.req)) {
-    try {
-      input = JSON.parse(text)
-    } catch {
-      throw new HttpError(controlError(400, "body is not valid JSON"))
-    }
-  }
-  const parsed = schema.safeParse(input)
-  if (!parsed.success) {
-    throw new HttpError(
-      controlError(
-        400,
-        "invalid body",
-        parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }))
-      )
-    )
-  }
-  return parsed.data
-}
-
-const isForm = (req: http.IncomingMessage) =>
-  String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")
-
-const toCents = (n: number) => Math.round(n * 100)
-
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
-
-function clientIp(req: http.IncomingMessage): string {
-  const ip = req.socket.remoteAddress ?? ""
-  return ip.startsWith("::ffff:") ? ip.slice(7) : ip
-}
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!)
-
 const STATUS_NUMBER: Record<CipState, number> = {
   pending: CIP_STATUS.PENDING,
   paid: CIP_STATUS.PAID,
@@ -442,10 +307,11 @@ class Sandbox {
   private tokenGeneration = 0
   private readonly seq = { cip: FIRST_CIP, operation: FIRST_OPERATION_NUMBER, refund: 1, delivery: 1, fault: 1 }
   private readonly timers = new Map<NodeJS.Timeout, () => void>()
-  /** Requests a `hold` fault holds, waiting for POST /__sandbox/held/release. */
-  private readonly held: (() => void)[] = []
   private readonly outbound = new Set<http.ClientRequest>()
   private readonly inflight = new Set<Promise<void>>()
+  private readonly requestLog: RequestLog
+  /** Requests held by a `hold` fault, each with the function that lets it go on. */
+  private readonly held = new Set<() => void>()
 
   constructor(private readonly options: SandboxOptions) {
     this.accessKey = options.accessKey ?? SANDBOX_DEFAULTS.accessKey
@@ -468,8 +334,9 @@ class Sandbox {
       deliveries: [],
       config: structuredClone(this.initialConfig),
       faults: [],
-      counters: { authorizations: 0, refundsCreated: 0, requests: {}, held: 0 },
+      counters: { authorizations: 0, refundsCreated: 0, requests: {}, peakInFlight: {}, held: 0 },
     }
+    this.requestLog = new RequestLog(this.state.counters.peakInFlight)
     this.routes = this.buildRoutes()
     this.server = http.createServer((req, res) => {
       void this.handle(req, res)
@@ -513,24 +380,25 @@ class Sandbox {
     await closing
   }
 
+  /** Lets every request held by a `hold` fault go on; answers how many there were. */
+  private releaseHeld(): number {
+    const n = this.held.size
+    for (const release of [...this.held]) release()
+    return n
+  }
+
   private reset(): void {
     this.epoch++
     this.cancelTimers()
+    this.releaseHeld()
     const s = this.state
     s.cips.clear()
     s.refunds.clear()
     s.deliveries.length = 0
     s.faults.length = 0
     s.config = structuredClone(this.initialConfig)
-    s.counters = { authorizations: 0, refundsCreated: 0, requests: {}, held: 0 }
-    this.releaseHeld()
-  }
-
-  /** Lets every request a `hold` fault holds go on; answers how many. */
-  private releaseHeld(): number {
-    const waiting = this.held.splice(0)
-    for (const go of waiting) go()
-    return waiting.length
+    s.counters = { authorizations: 0, refundsCreated: 0, requests: {}, peakInFlight: {}, held: 0 }
+    this.requestLog.reset(s.counters.peakInFlight)
   }
 
   /** Resolves true after ms, or false at once when the sandbox resets or closes meanwhile. */
@@ -604,19 +472,24 @@ class Sandbox {
       r("GET", "/v1/refunds/{refundId}", "api", (c, p) => this.getRefund(c, p[0])),
       r("GET", "/voucher/{guid}.html", "page", (c, p) => this.voucher(p[0])),
       r("GET", "/__sandbox/state", "control", () => json(200, this.snapshot())),
+      r("GET", "/__sandbox/requests", "control", (c) => {
+        const q = new URL(c.req.url ?? "/", "http://sandbox").searchParams
+        return json(200, this.requestLog.list({ route: q.get("route") ?? undefined, pathPrefix: q.get("path") ?? undefined }))
+      }),
       r("GET", "/__sandbox/config", "control", () => json(200, this.state.config)),
       r("PUT", "/__sandbox/config", "control", (c) => this.putConfig(c)),
       r("GET", "/__sandbox/faults", "control", () => json(200, this.state.faults)),
       r("PUT", "/__sandbox/faults", "control", (c) => this.putFaults(c)),
       r("DELETE", "/__sandbox/faults", "control", () => {
         this.state.faults.length = 0
+        this.releaseHeld()
         return json(200, this.state.faults)
       }),
+      r("POST", "/__sandbox/faults/release", "control", () => json(200, { released: this.releaseHeld() })),
       r("POST", "/__sandbox/reset", "control", () => {
         this.reset()
         return json(200, this.snapshot())
       }),
-      r("POST", "/__sandbox/held/release", "control", () => json(200, { released: this.releaseHeld() })),
       r("POST", "/__sandbox/tokens/revoke", "control", () => {
         this.tokenGeneration++
         return json(200, { revoked: true })
@@ -658,9 +531,13 @@ class Sandbox {
 
       let fault: SandboxFault | undefined
       let held: Buffer | undefined
+      let logged: ReturnType<RequestLog["begin"]> | undefined
       if (route.kind !== "control") {
         const key = `${method} ${route.template}`
         this.state.counters.requests[key] = (this.state.counters.requests[key] ?? 0) + 1
+        logged = this.requestLog.begin(key, method, path)
+        const { end } = logged
+        res.once("close", () => end(res.writableFinished ? res.statusCode : null))
         fault = this.takeRequestFault(method, path)
       }
       if (fault) {
@@ -669,11 +546,18 @@ class Sandbox {
           await new Promise((r) => setTimeout(r, fault!.latencyMs))
         }
         if (fault.hold) {
-          // read it now (the client may give up meanwhile), process it when released
+          // read it now (the client may give up meanwhile), process it when released: a call
+          // PagoEfectivo still works on after the client stopped waiting
           held = await this.readBody(req)
           note += " (held)"
           this.state.counters.held++
-          await new Promise<void>((go) => this.held.push(go))
+          await new Promise<void>((resolve) => {
+            const release = () => {
+              this.held.delete(release)
+              resolve()
+            }
+            this.held.add(release)
+          })
           this.state.counters.held = Math.max(0, this.state.counters.held - 1)
         }
         if (fault.dropConnection === "before") {
@@ -694,6 +578,7 @@ class Sandbox {
       }
 
       const raw = held ?? (await this.readBody(req))
+      if (logged && route.template === "/v1/cips/search") logged.entry.items = searchSize(raw)
       const ctx: Ctx = { req, res, method, path, cid, raw }
       let reply: Reply
       try {

@@ -5,12 +5,18 @@
  * 1. Finds or starts PostgreSQL (scripts/lib/postgres.ts: DATABASE_URL, else localhost:5432,
  *    else an embedded server in .data/postgres; PAGOEFECTIVO_FORCE_EMBEDDED_PG=1 forces the
  *    embedded one).
- * 2. Runs jest three times: unit (TEST_TYPE=unit), integration (TEST_TYPE=integration:http,
+ * 2. In a full run (no extra arguments): `npm run typecheck` first, as one check.
+ * 3. Runs jest three times: unit (TEST_TYPE=unit), integration (TEST_TYPE=integration:http,
  *    --runInBand --forceExit) and e2e (TEST_TYPE=e2e: integration-tests/e2e, the admin in headless
  *    Chromium against a built Medusa; see integration-tests/e2e/admin-panel.spec.ts), extra
  *    arguments passed to all three (`npm test -- integration-tests/e2e` runs the e2e alone).
- * 3. Prints `N passed, N failed` as its very last line, summed over the runs from jest's
- *    --json output, and exits non-zero if anything failed or jest crashed.
+ * 4. In a full run: `npm run bench -- --smoke` (every benchmark part, briefly, on its own
+ *    database; no figure is asserted), as one check.
+ * 5. Prints `N passed, N failed, N skipped` as its very last line, summed over the runs (jest's
+ *    --json output; a check counts as one test), and exits non-zero if anything failed or jest
+ *    crashed. A run that matched no spec is reported; if no run matched anything, that fails.
+ *    With CI=true, skipped tests fail the run, and so does any run that matched no spec (one
+ *    failure each, named in the log).
  *
  * Medusa's test runner (@medusajs/test-utils 2.21.2) reads DB_HOST, DB_PORT, DB_USERNAME,
  * DB_PASSWORD (database.js, medusa-test-runner-utils/postgres-template.js). DB_HOST must be
@@ -31,7 +37,14 @@ const { ensurePostgres } = require("./lib/postgres.ts")
 
 const log = (s) => process.stderr.write(`[test] ${s}\n`)
 
+const CI = /^(1|true)$/i.test(process.env.CI || "")
+
+/**
+ * The runs, in order: jest runs (`testType`) and checks (`check`: a command that passes or fails
+ * as one test, only in a full run, i.e. with no extra arguments).
+ */
 const RUNS = [
+  { name: "typecheck", check: () => ({ command: "npm", args: ["run", "typecheck"] }) },
   { name: "unit", testType: "unit", args: [] },
   { name: "integration", testType: "integration:http", args: ["--runInBand", "--forceExit"] },
   {
@@ -54,6 +67,20 @@ const RUNS = [
     name: "install",
     testType: "install",
     args: ["--runInBand", "--forceExit"],
+  },
+  {
+    // Its own database and port, so it can run beside a developer's `npm run bench` or demo.
+    name: "bench-smoke",
+    check: (env) => ({
+      command: process.execPath,
+      args: [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "bench/run.ts", "--smoke"],
+      env: {
+        DATABASE_URL: `postgres://${encodeURIComponent(env.DB_USERNAME)}${env.DB_PASSWORD ? `:${encodeURIComponent(env.DB_PASSWORD)}` : ""}@${env.DB_HOST}:${env.DB_PORT}`,
+        BENCH_DB: "medusa_pagoefectivo_bench_smoke",
+        BENCH_MEDUSA_PORT: env.BENCH_MEDUSA_PORT || "9391",
+        NODE_ENV: "development",
+      },
+    }),
   },
 ]
 
@@ -121,7 +148,30 @@ function runJest(run, extraArgs, env) {
   })
 }
 
-/** Counts from jest's JSON; a suite that failed to run counts as one failure. */
+/** A check: one command; exit code 0 is one test passed, anything else one failed. */
+function runCheck(run, env) {
+  const { command, args, env: extra = {} } = run.check(env)
+  log(`${run.name}: ${[command === process.execPath ? "node" : command, ...args].join(" ")}`)
+  return new Promise((resolve) => {
+    child = spawn(command, args, { cwd: ROOT, env: { ...env, ...extra }, stdio: ["ignore", "inherit", "inherit"] })
+    child.on("error", (err) => resolve({ code: null, signal: null, error: err }))
+    child.on("exit", (code, signal) => resolve({ code, signal }))
+  }).finally(() => {
+    child = null
+  })
+}
+
+function summariseCheck(run, result) {
+  if (result.code === 0) return { passed: 1, failed: 0, skipped: 0, suites: 1 }
+  const why = result.error ? result.error.message : result.signal ? `signal ${result.signal}` : `exit code ${result.code}`
+  log(`${run.name} failed (${why})`)
+  return { passed: 0, failed: 1, skipped: 0, suites: 1 }
+}
+
+/**
+ * Counts from jest's JSON (skipped = jest's pending and todo tests; suites = spec files that
+ * matched); a suite that failed to run counts as one failure.
+ */
 function summarise(run, result) {
   let json = null
   try {
@@ -132,10 +182,12 @@ function summarise(run, result) {
   if (!json) {
     const why = result.error ? result.error.message : result.signal ? `signal ${result.signal}` : `exit code ${result.code}`
     log(`jest (${run.name}) crashed (${why}) and wrote no results`)
-    return { passed: 0, failed: 1 }
+    return { passed: 0, failed: 1, skipped: 0, suites: 0 }
   }
   let passed = json.numPassedTests || 0
   let failed = json.numFailedTests || 0
+  const skipped = (json.numPendingTests || 0) + (json.numTodoTests || 0)
+  const suites = json.numTotalTestSuites || 0
   let brokenSuites = 0
   for (const suite of json.testResults || []) {
     const failingTests = (suite.assertionResults || []).filter((a) => a.status === "failed").length
@@ -147,7 +199,11 @@ function summarise(run, result) {
     log(`jest (${run.name}) exited with ${result.signal ? `signal ${result.signal}` : `code ${result.code}`}`)
     failed = 1
   }
-  return { passed, failed }
+  for (const suite of json.testResults || []) {
+    const skippedHere = (suite.assertionResults || []).filter((a) => a.status === "pending" || a.status === "todo")
+    if (skippedHere.length) log(`jest (${run.name}): ${skippedHere.length} skipped in ${path.relative(ROOT, suite.name)}`)
+  }
+  return { passed, failed, skipped, suites }
 }
 
 async function main() {
@@ -171,30 +227,50 @@ async function main() {
     MEDUSA_DISABLE_TELEMETRY: process.env.MEDUSA_DISABLE_TELEMETRY || "true",
   }
 
-  let passed = 0
-  let failed = 0
+  const full = extraArgs.length === 0
+  const total = { passed: 0, failed: 0, skipped: 0 }
+  const empty = []
+  let matched = 0
   for (const run of RUNS) {
+    if (run.check && !full) continue
     const t0 = Date.now()
-    const result = await runJest(run, extraArgs, env)
+    const r = run.check ? summariseCheck(run, await runCheck(run, env)) : summarise(run, await runJest(run, extraArgs, env))
     if (interrupted) return new Promise(() => undefined) // the signal handler exits
-    const r = summarise(run, result)
-    log(`${run.name}: ${r.passed} passed, ${r.failed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
-    passed += r.passed
-    failed += r.failed
+    log(`${run.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+    if (!run.check && r.suites === 0 && r.failed === 0) {
+      empty.push(run.name)
+      log(`${run.name}: no spec matched${extraArgs.length ? ` ${extraArgs.join(" ")}` : ""}`)
+    }
+    if (!run.check && r.suites > 0) matched++
+    total.passed += r.passed
+    total.failed += r.failed
+    total.skipped += r.skipped
+  }
+  // --passWithNoTests keeps a filtered run going; an empty run is judged here instead.
+  if (matched === 0 && total.failed === 0) {
+    log(`no spec matched${extraArgs.length ? ` ${extraArgs.join(" ")}` : ""}: nothing was tested`)
+    total.failed++
+  } else if (CI && empty.length) {
+    log(`CI: ${empty.join(", ")} matched no spec; that fails the run`)
+    total.failed += empty.length
+  }
+  if (CI && total.skipped) {
+    log(`CI: ${total.skipped} test(s) skipped; in CI every test must run, so that fails the run`)
+    total.failed++
   }
   await cleanup()
-  return { passed, failed }
+  return total
 }
 
 main().then(
-  ({ passed, failed }) => {
-    process.stdout.write(`${passed} passed, ${failed} failed\n`)
+  ({ passed, failed, skipped }) => {
+    process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped\n`)
     process.exit(failed > 0 ? 1 : 0)
   },
   async (err) => {
     process.stderr.write(`[test] ${err && err.stack ? err.stack : err}\n`)
     await cleanup().catch(() => undefined)
-    process.stdout.write(`0 passed, 1 failed\n`)
+    process.stdout.write(`0 passed, 1 failed, 0 skipped\n`)
     process.exit(1)
   }
 )

@@ -1,4 +1,4 @@
-import { type SandboxHandle, type SandboxSnapshot, startSandbox } from "../../sandbox/server"
+import { type SandboxHandle, type SandboxRequest, type SandboxSnapshot, startSandbox } from "../../sandbox/server"
 
 /**
  * Starts the bundled PagoEfectivo sandbox for a spec file, before Medusa boots, and points the
@@ -73,12 +73,17 @@ export class SandboxControl {
   state(): Promise<SandboxSnapshot> {
     return this.call("GET", "/__sandbox/state")
   }
+  /** The API requests the sandbox received since its last reset (see sandbox/README.md). */
+  requests(filter: { route?: string; path?: string } = {}): Promise<SandboxRequest[]> {
+    const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v) as [string, string][])
+    return this.call("GET", `/__sandbox/requests${q.size ? `?${q}` : ""}`)
+  }
   pay(cip: string, body: Record<string, unknown> = {}) {
     return this.call("POST", `/__sandbox/cips/${cip}/pay`, { wait: true, ...body })
   }
   /** Lets the requests a `hold` fault holds go on. */
   releaseHeld() {
-    return this.call("POST", "/__sandbox/held/release")
+    return this.call("POST", "/__sandbox/faults/release")
   }
   expire(cip: string) {
     return this.call("POST", `/__sandbox/cips/${cip}/expire`, { wait: true })

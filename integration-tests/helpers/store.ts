@@ -47,11 +47,12 @@ export function useStore(api: Api, getContainer: () => MedusaContainer, sandbox:
     },
 
     /**
-     * An order paid by CIP (PEN 199.90: product 189.90 + shipping 10.00), once it shows captured
-     * and the capture's transaction is in its summary (it lands just after the status).
+     * An order paid by CIP (PEN 199.90: product 189.90 + shipping 10.00; with `quantity`, 189.90
+     * each), once it shows captured and the capture's transaction is in its summary (it lands just
+     * after the status).
      */
-    async paidOrder(payBody: Record<string, unknown> = {}) {
-      const { session, order } = await checkoutWithCip(f.store, { regionId: f.seeded.regionId, variantId: f.seeded.variantId, email: "rosa@example.pe" })
+    async paidOrder(payBody: Record<string, unknown> = {}, { quantity = 1 } = {}) {
+      const { session, order } = await checkoutWithCip(f.store, { regionId: f.seeded.regionId, variantId: f.seeded.variantId, email: "rosa@example.pe", quantity })
       await sandbox.pay(session.data.cip, payBody)
       const paid = await eventually(async () => {
         const current = await f.orderOf(order.id)
@@ -70,30 +71,55 @@ export function useStore(api: Api, getContainer: () => MedusaContainer, sandbox:
       return { orderId: order.id as string, paymentId }
     },
 
+    /** Medusa's admin API, as staff call it; a failure throws with the status and body. */
+    async adminPost(path: string, body: unknown = {}) {
+      return api.post(path, body, { headers: f.admin }).then(
+        (r: any) => r.data,
+        (e: any) => {
+          throw new Error(`POST ${path} → ${e.response?.status} ${JSON.stringify(e.response?.data)}`)
+        }
+      )
+    },
+
+    /** Fulfils all of the order's items (a return needs them delivered); answers them. */
+    async fulfil(orderId: string): Promise<{ id: string; quantity: number }[]> {
+      const { order } = await api.get(`/admin/orders/${orderId}?fields=*items`, { headers: f.admin }).then((r: any) => r.data)
+      const items = order.items.map((i: any) => ({ id: i.id, quantity: i.quantity }))
+      await f.adminPost(`/admin/orders/${orderId}/fulfillments`, { items, location_id: f.seeded.stockLocationId })
+      return items
+    },
+
+    /** Requests the return of `items` (with the store's return shipping option, unless told not to); answers the return id. */
+    async requestReturn(orderId: string, items: { id: string; quantity: number }[], { withShipping = true } = {}) {
+      const { return: ret } = await f.adminPost(`/admin/returns`, { order_id: orderId, location_id: f.seeded.stockLocationId })
+      await f.adminPost(`/admin/returns/${ret.id}/request-items`, { items })
+      if (withShipping) await f.adminPost(`/admin/returns/${ret.id}/shipping-method`, { shipping_option_id: f.seeded.returnShippingOptionId })
+      await f.adminPost(`/admin/returns/${ret.id}/request`)
+      return ret.id as string
+    },
+
     /**
-     * A return of the order's items driven through Medusa's admin return APIs, as staff would:
+     * Receives `items` of a requested return, as staff do at the warehouse. Confirming the receipt
+     * emits `order.return_received` (at each receipt, also a partial one). `beforeConfirm` runs
+     * with the receipt started and not confirmed yet.
+     */
+    async receiveReturn(returnId: string, items: { id: string; quantity: number }[], { beforeConfirm }: { beforeConfirm?: () => Promise<void> } = {}) {
+      await f.adminPost(`/admin/returns/${returnId}/receive`)
+      await f.adminPost(`/admin/returns/${returnId}/receive-items`, { items })
+      await beforeConfirm?.()
+      await f.adminPost(`/admin/returns/${returnId}/receive/confirm`)
+    },
+
+    /**
+     * A return of all the order's items driven through Medusa's admin return APIs, as staff would:
      * fulfil the order, request the return (with the store's return shipping option), receive it.
      * Receiving it emits `order.return_received`. Answers the return id.
      */
     async returnReceived(orderId: string, { withShipping = true } = {}) {
-      const post = (path: string, body: unknown = {}) =>
-        api.post(path, body, { headers: f.admin }).then(
-          (r: any) => r.data,
-          (e: any) => {
-            throw new Error(`POST ${path} → ${e.response?.status} ${JSON.stringify(e.response?.data)}`)
-          }
-        )
-      const { order } = await api.get(`/admin/orders/${orderId}?fields=*items`, { headers: f.admin }).then((r: any) => r.data)
-      const items = order.items.map((i: any) => ({ id: i.id, quantity: i.quantity }))
-      await post(`/admin/orders/${orderId}/fulfillments`, { items, location_id: f.seeded.stockLocationId })
-      const { return: ret } = await post(`/admin/returns`, { order_id: orderId, location_id: f.seeded.stockLocationId })
-      await post(`/admin/returns/${ret.id}/request-items`, { items })
-      if (withShipping) await post(`/admin/returns/${ret.id}/shipping-method`, { shipping_option_id: f.seeded.returnShippingOptionId })
-      await post(`/admin/returns/${ret.id}/request`)
-      await post(`/admin/returns/${ret.id}/receive`)
-      await post(`/admin/returns/${ret.id}/receive-items`, { items })
-      await post(`/admin/returns/${ret.id}/receive/confirm`)
-      return ret.id as string
+      const items = await f.fulfil(orderId)
+      const returnId = await f.requestReturn(orderId, items, { withShipping })
+      await f.receiveReturn(returnId, items)
+      return returnId
     },
 
     /**

@@ -1,6 +1,6 @@
 import path from "node:path"
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
-import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys, Modules, PaymentActions } from "@medusajs/framework/utils"
 import { createRegionsWorkflow } from "@medusajs/medusa/core-flows"
 import { sign } from "../../src/lib/pagoefectivo/wire"
 import { PAGOEFECTIVO_MODULE } from "../../src/modules/pagoefectivo"
@@ -189,6 +189,77 @@ medusaIntegrationTestRunner({
         expect(stored[0]).toMatchObject({ status: "processed", deliveries: 5 })
       })
 
+      it("processes again a redelivery of a notification whose processing failed", async () => {
+        const { session, order } = await checkoutWithCip(shop.store, {
+          regionId: shop.seeded.regionId,
+          variantId: shop.seeded.variantId,
+          email: "rosa@example.pe",
+        })
+        // PagoEfectivo's documented cip.paid carries no transactionCode: the plugin asks
+        // PagoEfectivo (/cips/search) whose CIP it is. While it cannot be asked, applying fails and
+        // the notification is recorded as failed.
+        await sandbox.call("POST", `/__sandbox/cips/${session.data.cip}/pay`, { notify: false })
+        await sandbox.fault({ path: "/v1/cips/search", method: "POST", status: 500 })
+        const body = JSON.stringify({ eventType: "cip.paid", operationNumber: "8001", data: { cip: session.data.cip, currency: "PEN", amount: Number(session.data.amount) } })
+        const first = await shop.deliver(body)
+        expect(first.status).toBe(200)
+        const [failed] = await eventually(async () => {
+          const all = await notifications()
+          return all[0]?.status === "failed" ? all : null
+        }, { what: "notification failed" })
+        expect(failed.error).toMatch(/HTTP 500/)
+        expect((await shop.orderOf(order.id)).payment_status).toBe("awaiting")
+
+        // PagoEfectivo delivers it again once it is back: stored once, processed this time
+        await sandbox.clearFaults()
+        const again = await shop.deliver(body)
+        expect(again.status).toBe(200)
+        expect(await again.json()).toMatchObject({ duplicate: true, id: failed.id })
+        await eventually(async () => (await shop.orderOf(order.id)).payment_status === "captured", { what: "order paid by the redelivery" })
+        const stored = await eventually(async () => {
+          const all = await notifications()
+          return all[0]?.status === "processed" ? all : null
+        }, { what: "notification processed" })
+        expect(stored).toEqual([expect.objectContaining({ id: failed.id, status: "processed", deliveries: 2 })])
+      })
+
+      it("acknowledges a burst of notifications, stores each once and applies every one", async () => {
+        const { session, order } = await checkoutWithCip(shop.store, {
+          regionId: shop.seeded.regionId,
+          variantId: shop.seeded.variantId,
+          email: "rosa@example.pe",
+        })
+        // 60 at once (far above the 80/s at which applying waits for the acknowledgements): 59
+        // results of refunds made in PagoEfectivo's panel, and the real cip.paid in the middle
+        await sandbox.call("POST", `/__sandbox/cips/${session.data.cip}/pay`, { notify: false })
+        const paid = JSON.stringify({
+          eventType: "cip.paid",
+          operationNumber: "7000",
+          data: { cip: session.data.cip, currency: "PEN", amount: Number(session.data.amount), transactionCode: session.id },
+        })
+        const bodies = Array.from({ length: 60 }, (_, i) =>
+          i === 30
+            ? paid
+            : JSON.stringify({
+                eventType: "refund.completed",
+                operationNumber: String(7000 + i),
+                data: { refundId: `panel_${i}`, referenceId: `RFP${i}`, cip: "99", amount: 1, currency: "PEN", status: "completed" },
+              })
+        )
+        const answers = await Promise.all(bodies.map((b) => shop.deliver(b)))
+        expect(answers.map((a) => a.status)).toEqual(Array(60).fill(200))
+        expect((await Promise.all(answers.map((a) => a.json()))).filter((j) => j.duplicate)).toEqual([])
+
+        const stored = await eventually(async () => {
+          const all = await shop.pe().listPagoEfectivoNotifications({}, { take: 200 })
+          return all.length === 60 && all.every((n: any) => n.status !== "received") ? all : null
+        }, { what: "every notification applied", timeoutMs: 60_000 })
+        expect(new Set(stored.map((n: any) => n.key)).size).toBe(60)
+        expect(stored.filter((n: any) => n.status === "unmatched")).toHaveLength(59)
+        expect(stored.find((n: any) => n.event_type === "cip.paid")).toMatchObject({ status: "processed", deliveries: 1 })
+        expect((await shop.orderOf(order.id)).payment_status).toBe("captured")
+      })
+
       it("refuses forged, tampered and unsigned notifications with 401 and changes nothing", async () => {
         const { session, order } = await checkoutWithCip(shop.store, {
           regionId: shop.seeded.regionId,
@@ -208,10 +279,21 @@ medusaIntegrationTestRunner({
           expect(res.status).toBe(401)
           expect(await res.json()).toEqual({ type: "unauthorized", message: "missing or invalid PE-Signature" })
         }
-        // the same on Medusa's own hooks route: answered 200 there (core always does), never applied
-        const hook = await shop.deliver(body, sign("not-the-secret", body), "/hooks/payment/pp_pagoefectivo_pagoefectivo")
-        expect(hook.status).toBe(200)
-        await new Promise((r) => setTimeout(r, 6000)) // core handles hooks after a 5 s delay
+        // the same on Medusa's own hooks route: answered 200 there (core always does), never applied.
+        // Core hands the hook to the provider 5 s later; its answer is what decides, so wait for it.
+        const payment = getContainer().resolve(Modules.PAYMENT)
+        const asked = jest.spyOn(payment, "getWebhookActionAndData")
+        try {
+          const hook = await shop.deliver(body, sign("not-the-secret", body), "/hooks/payment/pp_pagoefectivo_pagoefectivo")
+          expect(hook.status).toBe(200)
+          await eventually(async () => asked.mock.results.length > 0, { what: "core's webhook subscriber asking the provider", timeoutMs: 20_000 })
+          expect(asked).toHaveBeenCalledTimes(1)
+          expect(asked.mock.calls[0][0]).toMatchObject({ provider: "pp_pagoefectivo_pagoefectivo" })
+          // no session id and not_supported: core's subscriber stops there and runs no workflow
+          await expect(asked.mock.results[0].value).resolves.toEqual({ action: PaymentActions.NOT_SUPPORTED })
+        } finally {
+          asked.mockRestore()
+        }
         expect(await notifications()).toHaveLength(0)
         expect((await shop.orderOf(order.id)).payment_status).toBe("awaiting")
       })

@@ -2,9 +2,11 @@ import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { parseCsv } from "../../src/lib/csv"
 import refundBatchFromCsv from "../../src/scripts/refund-batch"
-import { useSandbox } from "../helpers/sandbox"
+import { observe } from "../helpers/observe"
+import { eventually, useSandbox } from "../helpers/sandbox"
 import { useStore } from "../helpers/store"
 
 const sandbox = useSandbox()
@@ -12,6 +14,7 @@ const sandbox = useSandbox()
 medusaIntegrationTestRunner({
   testSuite: ({ api, getContainer }) => {
     const shop = useStore(api, getContainer, sandbox)
+    const seen = observe(getContainer)
     const batch = (body: unknown) =>
       api
         .post(`/admin/pagoefectivo/refunds/batch`, body, { headers: shop.admin })
@@ -69,6 +72,45 @@ medusaIntegrationTestRunner({
         const other = await batch({ batch_key: "lote-2026-11-26-a", items: items.slice(0, 1) })
         expect(other.status).toBe(409)
         expect(other.body.message).toMatch(/already submitted with other items/)
+        expect((await sandbox.state()).refunds).toHaveLength(3)
+      })
+
+      it("answers pending for a refund PagoEfectivo settles later and skipped for a payment with nothing left; resubmitted, a line PagoEfectivo rejected since runs again", async () => {
+        const a = await shop.paidOrder()
+        const b = await shop.paidOrder()
+        expect((await shop.refund(b.paymentId, 199.9)).status).toBe(200) // b: nothing left to refund
+        await sandbox.config({ refunds: { autoSettle: "none", notifyBeforeResponse: false } })
+        const items = [{ payment_id: a.paymentId, amount: 40 }, { payment_id: b.paymentId }]
+        const first = await batch({ batch_key: "lote-pendiente-01", items })
+        expect(first.status).toBe(200)
+        expect(first.body.counts).toEqual({ ok: 0, pending: 1, error: 0, skipped: 1, running: 0 })
+        const [l1, l2] = first.body.items
+        expect(l1).toMatchObject({ line: 1, status: "pending", amount: "40.00", refund_id: expect.stringMatching(/^ref_/), duplicate: false })
+        expect(l2).toMatchObject({ line: 2, status: "skipped", amount: "0.00", refund_id: null, message: expect.stringMatching(/nothing left to refund/) })
+        expect((await sandbox.state()).refunds.filter((r: any) => r.refundId === l1.refund_id)).toEqual([expect.objectContaining({ amount: 40, status: "pending" })])
+
+        // PagoEfectivo rejects line 1's refund later: it is undone, and the line may run again
+        await sandbox.call("POST", `/__sandbox/refunds/${l1.refund_id}/reject`, { reason: "cuenta destino cerrada", wait: true })
+        // applied once its notification is processed (the undo, and the line's request reopened)
+        await eventually(async () => {
+          const [n] = await shop.pe().listPagoEfectivoNotifications({ refund_id: l1.refund_id })
+          return n?.status === "processed"
+        }, { what: "line 1's rejection applied" })
+        expect(await counted(a.orderId)).toHaveLength(0)
+        const again = await batch({ batch_key: "lote-pendiente-01", items })
+        expect(again.status).toBe(200)
+        expect(again.body.items[0]).toMatchObject({ line: 1, status: "pending", amount: "40.00", duplicate: false })
+        expect(again.body.items[0].refund_id).not.toBe(l1.refund_id)
+        expect(again.body.items[1]).toMatchObject({ line: 2, status: "skipped", duplicate: true })
+        expect((await counted(a.orderId)).map((r) => r.id)).toEqual([again.body.items[0].refund_id])
+        const atGateway = (await sandbox.state()).refunds.filter((r: any) => r.merchantOrderId === a.orderId)
+        expect(atGateway.map((r: any) => [r.refundId, r.status])).toEqual([
+          [l1.refund_id, "rejected"],
+          [again.body.items[0].refund_id, "pending"],
+        ])
+        // and a third submission refunds nothing
+        const third = await batch({ batch_key: "lote-pendiente-01", items })
+        expect(third.body.items.map((i: any) => i.duplicate)).toEqual([true, true])
         expect((await sandbox.state()).refunds).toHaveLength(3)
       })
 
@@ -241,6 +283,93 @@ medusaIntegrationTestRunner({
         // outside the range: nothing
         const empty = await fetch(`${shop.baseUrl}/admin/pagoefectivo/refunds/export?from=2020-01-01&to=2020-02-01&format=json`, { headers: shop.admin }).then((r) => r.json())
         expect(empty).toEqual([])
+      })
+
+      /** Refund records as the ledger keeps them, written straight into its table (a month of refunds takes too long to make). */
+      const seedRecords = async (rows: { refund_id: string; requested_at: string }[]) => {
+        const db = getContainer().resolve(ContainerRegistrationKeys.PG_CONNECTION)
+        for (let i = 0; i < rows.length; i += 1000) {
+          const page = rows.slice(i, i + 1000)
+          await db.raw(
+            `INSERT INTO pagoefectivo_refund (id, refund_id, order_id, merchant_order_id, cip, transaction_code, amount, raw_amount, currency_code, status, attempts, requested_at, created_at, updated_at)
+             SELECT 'perefund_' || r.refund_id, r.refund_id, 'order_exp', 'order_exp', '2523136', 'payses_exp', 12.34, '{"value":"12.34","precision":20}'::jsonb, 'PEN', 'completed', '[]'::jsonb, r.requested_at, now(), now()
+             FROM json_to_recordset(?::json) AS r(refund_id text, requested_at timestamptz)`,
+            [JSON.stringify(page)]
+          )
+        }
+      }
+      const exportCsv = async (qs: string) => {
+        const res = await fetch(`${shop.baseUrl}/admin/pagoefectivo/refunds/export?${qs}`, { headers: shop.admin })
+        expect(res.status).toBe(200)
+        return (await res.text()).trimEnd().split("\r\n").slice(1).map((l) => parseCsv(l)[0].fields)
+      }
+
+      it("takes a day as midnight to midnight in Lima (UTC−5)", async () => {
+        await seedRecords([
+          { refund_id: "ref_oct31_lima_end", requested_at: "2026-11-01T04:59:59.999Z" }, // 31 Oct 23:59:59.999 in Lima
+          { refund_id: "ref_nov1_lima_start", requested_at: "2026-11-01T05:00:00.000Z" }, // 1 Nov 00:00 in Lima
+          { refund_id: "ref_nov1_lima_end", requested_at: "2026-11-02T04:59:59.999Z" }, // 1 Nov 23:59:59.999 in Lima
+          { refund_id: "ref_nov2_lima_start", requested_at: "2026-11-02T05:00:00.000Z" }, // 2 Nov 00:00 in Lima
+        ])
+        const day = await exportCsv("from=2026-11-01&to=2026-11-02")
+        expect(day.map((f) => f[2])).toEqual(["ref_nov1_lima_start", "ref_nov1_lima_end"])
+        expect(day.map((f) => f[7])).toEqual(["2026-11-01T05:00:00.000Z", "2026-11-02T04:59:59.999Z"])
+        // an instant with its offset is taken as given
+        const utc = await exportCsv("from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z")
+        expect(utc.map((f) => f[2])).toEqual(["ref_oct31_lima_end", "ref_nov1_lima_start"])
+      })
+
+      it("pages past 1,000 rows: every record once, oldest first, ties on the same instant included", async () => {
+        // 2,500 records; 1,200 of them at the very same instant (to the microsecond), across the first page's end
+        const rows = Array.from({ length: 2500 }, (_, i) => ({
+          refund_id: `ref_page_${String(i).padStart(4, "0")}`,
+          requested_at: i >= 500 && i < 1700 ? "2026-11-10T12:10:00.123456Z" : new Date(Date.UTC(2026, 10, 10, 12) + i * 1000).toISOString(),
+        }))
+        await seedRecords(rows)
+        const lines = await exportCsv("from=2026-11-01&to=2026-12-01")
+        expect(lines).toHaveLength(2500)
+        const ids = lines.map((f) => f[2])
+        expect(new Set(ids).size).toBe(2500)
+        const expected = [...rows].sort((x, y) => Date.parse(x.requested_at) - Date.parse(y.requested_at) || (`perefund_${x.refund_id}` < `perefund_${y.refund_id}` ? -1 : 1)).map((r) => r.refund_id)
+        expect(ids).toEqual(expected)
+        const json = await fetch(`${shop.baseUrl}/admin/pagoefectivo/refunds/export?from=2026-11-01&to=2026-12-01&format=json`, { headers: shop.admin }).then((r) => r.json())
+        expect(json.map((r: any) => r.refund_id)).toEqual(expected)
+      })
+
+      it("cuts the download when the database fails mid-stream, so the file never looks complete, and logs it", async () => {
+        await seedRecords([{ refund_id: "ref_cut_1", requested_at: "2026-11-05T12:00:00Z" }])
+        const db = getContainer().resolve(ContainerRegistrationKeys.PG_CONNECTION)
+        // the export's first page waits on this lock; cancelling that query is the database error
+        const lock = await db.transaction()
+        try {
+          await lock.raw("LOCK TABLE pagoefectivo_refund IN ACCESS EXCLUSIVE MODE")
+          const res = await fetch(`${shop.baseUrl}/admin/pagoefectivo/refunds/export?from=2026-11-01&to=2026-12-01`, { headers: shop.admin })
+          expect(res.status).toBe(200) // the status line and the header row are out already
+          // read as it comes, as a browser saving the file would
+          let text = ""
+          const reading = (async (): Promise<Error | null> => {
+            try {
+              for await (const chunk of res.body as any as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString("utf8")
+              return null
+            } catch (e) {
+              return e as Error
+            }
+          })()
+          const waiting = await eventually(async () => {
+            const { rows } = await db.raw(
+              `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%FROM pagoefectivo_refund%' AND query ILIKE '%ORDER BY requested_at, id%'`
+            )
+            return rows[0]?.pid as number | undefined
+          }, { what: "the export's page query waiting on the lock" })
+          await db.raw("SELECT pg_cancel_backend(?)", [waiting])
+          const error = await reading
+          // cut, not ended: a client sees a failed download (undici: "terminated")
+          expect(error?.message).toMatch(/terminated|aborted|other side closed/i)
+          expect(text).toBe("order_id,cip,refund_id,reference_id,amount,currency_code,status,requested_at,settled_at,reason,failure_reason\r\n")
+          await eventually(async () => seen.logged.find((l) => /refund export failed mid-stream: [\s\S]*canceling statement/.test(l)), { what: "the failure logged" })
+        } finally {
+          await lock.rollback()
+        }
       })
 
       it.each([

@@ -125,8 +125,8 @@ medusaIntegrationTestRunner({
         const early = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
         expect(early.refunds.checked).toBe(0)
 
-        await sandbox.clearFaults()
         expect((await sandbox.releaseHeld()).released).toBeGreaterThan(0)
+        await sandbox.clearFaults()
         await eventually(async () => (await sandbox.state()).refunds.length === 1, { what: "PagoEfectivo has the refund" })
         await shop.afterLease(record.refund_id)
         const later = await api.post(`/admin/pagoefectivo/refunds/${record.refund_id}/check`, {}, { headers: shop.admin })

@@ -3,11 +3,13 @@ import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { reconcilePagoEfectivo } from "../../src/workflows/reconcile"
 import { refundOnce } from "../../src/workflows/refund-once"
 import { refundReturn } from "../../src/workflows/refund-return"
+import { observe } from "../helpers/observe"
 import { eventually, useSandbox } from "../helpers/sandbox"
 import { useStore } from "../helpers/store"
 
-// autoRefundOnReturn is off by default; this store turns it on.
-const sandbox = useSandbox({ PAGOEFECTIVO_AUTO_REFUND_ON_RETURN: "true" })
+// autoRefundOnReturn is off by default; this store turns it on. The per-order lock spec holds a
+// refund call at the sandbox for a few seconds: the client's timeout must outlast it.
+const sandbox = useSandbox({ PAGOEFECTIVO_AUTO_REFUND_ON_RETURN: "true", PAGOEFECTIVO_REQUEST_TIMEOUT_MS: "20000" })
 
 medusaIntegrationTestRunner({
   testSuite: ({ api, getContainer }) => {
@@ -18,6 +20,12 @@ medusaIntegrationTestRunner({
         const r = await requestOf(returnId)
         return r && r.status !== "running" ? r : null
       }, { what: `return ${returnId} refunded` })
+
+    // What the plugin logs and emits, as a store's operator and its own subscribers see it.
+    const seen = observe(getContainer)
+    /** The return subscriber's line for a return it refunded nothing for (left alone, not fully received, done already). */
+    const subscriberSaid = (returnId: string, what: RegExp) =>
+      eventually(async () => seen.logged.find((l) => l.startsWith(`pagoefectivo: return ${returnId}: `) && what.test(l)), { what: `the return subscriber on ${returnId} saying ${what}` })
 
     describe("a received return of a PagoEfectivo order", () => {
       it("is refunded once, for what Medusa says it is worth (items less return shipping), through PagoEfectivo", async () => {
@@ -44,6 +52,81 @@ medusaIntegrationTestRunner({
         expect(record.reason).toBe(`Devolución ${returnId}`)
       })
 
+      it("refunds the return's own refund amount when one was set, in cents rounded down", async () => {
+        const { orderId, paymentId } = await shop.paidOrder()
+        const items = await shop.fulfil(orderId)
+        const returnId = await shop.requestReturn(orderId, items, { withShipping: false })
+        // a store's own code agreed another amount for this return (Medusa's return.refund_amount);
+        // it has a third decimal, which PagoEfectivo cannot take: never round it up
+        await getContainer().resolve<any>(Modules.ORDER).updateReturns([{ id: returnId, refund_amount: 50.005 }])
+        await shop.receiveReturn(returnId, items)
+
+        const request = await settledRequest(returnId)
+        expect(request).toMatchObject({ status: "pending", payment_id: paymentId, amount: "50.00" })
+        expect((await sandbox.state()).refunds).toEqual([expect.objectContaining({ refundId: request.refund_id, amount: 50 })])
+        expect((await shop.orderOf(orderId)).payment_collections[0].payments[0].refunds).toEqual([expect.objectContaining({ id: request.refund_id, amount: 50 })])
+      })
+
+      it("refunds nothing at a partial receipt; staff refund a partly received return by hand, once", async () => {
+        const { orderId } = await shop.paidOrder({}, { quantity: 2 }) // PEN 2 × 189.90 + 10.00
+        const [item] = await shop.fulfil(orderId)
+        const returnId = await shop.requestReturn(orderId, [item], { withShipping: false })
+        const partly = /left alone: return .* is partially received: it is refunded once all its items are received/
+        const saidPartly = async (times: number) =>
+          eventually(async () => seen.logged.filter((l) => l.startsWith(`pagoefectivo: return ${returnId}: `) && partly.test(l)).length >= times, { what: `partially received said ${times}×` })
+
+        await shop.receiveReturn(returnId, [{ id: item.id, quantity: 1 }])
+        await saidPartly(1)
+        expect(await requestOf(returnId)).toBeUndefined()
+        expect((await sandbox.state()).refunds).toHaveLength(0)
+
+        // Medusa 2.21.2 keeps a return received in two receipts "partially_received" (its item
+        // counts one received): still nothing is refunded on its own
+        await shop.receiveReturn(returnId, [{ id: item.id, quantity: 1 }])
+        await saidPartly(2)
+        const { data } = await api.get(`/admin/returns/${returnId}?fields=id,status`, { headers: shop.admin })
+        expect(data.return.status).toBe("partially_received")
+        expect((await sandbox.state()).refunds).toHaveLength(0)
+
+        // staff refund it: what the order owes for what came back
+        const refunded = await api.post(`/admin/pagoefectivo/returns/${returnId}/refund`, {}, { headers: shop.admin })
+        expect(refunded.data.result).toMatchObject({ status: "pending", amount: "379.80", duplicate: false })
+        const again = await api.post(`/admin/pagoefectivo/returns/${returnId}/refund`, {}, { headers: shop.admin })
+        expect(again.data.result).toMatchObject({ status: "pending", refund_id: refunded.data.result.refund_id, duplicate: true })
+        expect((await sandbox.state()).refunds).toEqual([expect.objectContaining({ refundId: refunded.data.result.refund_id, amount: 379.8 })])
+      })
+
+      it("refunds one return of an order at a time: the second reads what the order owes once the first is refunded", async () => {
+        const { orderId } = await shop.paidOrder({}, { quantity: 2 }) // PEN 389.80
+        const [item] = await shop.fulfil(orderId)
+        // (the first with the return shipping Medusa charges, so the two amounts differ: two refunds
+        // of one amount on one payment within 10 s would be refused as a double click)
+        const first = await shop.requestReturn(orderId, [{ id: item.id, quantity: 1 }], { withShipping: true })
+        const second = await shop.requestReturn(orderId, [{ id: item.id, quantity: 1 }], { withShipping: false })
+        // the first return's refund call is held at PagoEfectivo while the second return arrives
+        const locking = getContainer().resolve(Modules.LOCKING)
+        const locks = jest.spyOn(locking, "execute")
+        const orderLocks = () => locks.mock.calls.filter(([key]) => String(key).includes(orderId)).length
+        await sandbox.fault({ path: "/v1/refunds", method: "POST", hold: true, times: 1 })
+        await shop.receiveReturn(first, [{ id: item.id, quantity: 1 }])
+        await eventually(async () => (await sandbox.requests({ route: "POST /v1/refunds" })).some((r) => r.status === null), { what: "the first refund call held" })
+        await shop.receiveReturn(second, [{ id: item.id, quantity: 1 }])
+        // the second return's refund asks for the order's lock while the first still holds it
+        await eventually(async () => orderLocks() >= 2, { what: "the second return waiting for the order" })
+        expect(await requestOf(second)).toBeUndefined()
+        await sandbox.call("POST", "/__sandbox/faults/release")
+
+        const [a, b] = [await settledRequest(first), await settledRequest(second)]
+        // each refunds its own item: the second saw the first's refund booked on the order (alone it
+        // would have read PEN 369.80 owed: both items less the first's return shipping)
+        expect(a).toMatchObject({ status: "pending", amount: "179.90" })
+        expect(b).toMatchObject({ status: "pending", amount: "189.90" })
+        expect((await sandbox.state()).refunds.map((r: any) => r.amount)).toEqual([179.9, 189.9])
+        const order = await shop.orderOf(orderId)
+        expect(order.payment_collections[0].payments[0].refunds).toHaveLength(2)
+        expect(order.summary.pending_difference).toBe(0)
+      })
+
       it("refunds exactly once when the event is delivered again and reaches two workers at once", async () => {
         const { orderId } = await shop.paidOrder()
         const returnId = await shop.returnReceived(orderId, { withShipping: false })
@@ -56,7 +139,8 @@ medusaIntegrationTestRunner({
         const [a, b] = await Promise.all([refundReturn(getContainer(), returnId), refundReturn(getContainer(), returnId)])
         expect(a).toMatchObject({ duplicate: true, refund_id: first.refund_id })
         expect(b).toMatchObject({ duplicate: true, refund_id: first.refund_id })
-        await new Promise((r) => setTimeout(r, 500))
+        // the subscriber has handled the redelivered event when it says so
+        await subscriberSaid(returnId, new RegExp(`refunded nothing again: already pending \\(refund ${first.refund_id}\\)`))
 
         expect((await sandbox.state()).refunds).toHaveLength(1)
         expect((await shop.orderOf(orderId)).payment_collections[0].payments[0].refunds).toHaveLength(1)
@@ -75,8 +159,8 @@ medusaIntegrationTestRunner({
         expect((await sandbox.state()).refunds).toHaveLength(1)
       })
 
-      it("records a failure (nothing refunded), shows it to staff, and a retry refunds once", async () => {
-        const { orderId } = await shop.paidOrder()
+      it("records a failure (nothing refunded), emits pagoefectivo.return_refund.failed, shows it to staff, and a retry refunds once", async () => {
+        const { orderId, paymentId } = await shop.paidOrder()
         await sandbox.config({ refundsEnabled: false })
         const returnId = await shop.returnReceived(orderId, { withShipping: false })
 
@@ -96,9 +180,18 @@ medusaIntegrationTestRunner({
           expect.objectContaining({ return_id: returnId, status: "error", amount: "189.90", message: expect.stringMatching(/not enabled refunds/) }),
         ])
 
-        // the event again does not retry a failure on its own; staff do
+        // a store's subscriber hears of it
+        expect(seen.events("pagoefectivo.return_refund.failed")).toEqual([
+          {
+            name: "pagoefectivo.return_refund.failed",
+            data: { return_id: returnId, order_id: orderId, payment_id: paymentId, amount: "189.90", currency_code: "PEN", message: expect.stringMatching(/not enabled refunds/) },
+          },
+        ])
+
+        // the event again does not retry a failure on its own (nor tells of it again); staff do
         await refundReturn(getContainer(), returnId)
         expect((await requestOf(returnId)).status).toBe("error")
+        expect(seen.events("pagoefectivo.return_refund.failed")).toHaveLength(1)
 
         await sandbox.config({ refundsEnabled: true })
         const retried = await api.post(`/admin/pagoefectivo/returns/${returnId}/refund`, {}, { headers: shop.admin })
@@ -162,8 +255,9 @@ medusaIntegrationTestRunner({
       it("leaves orders paid another way alone", async () => {
         const { orderId, paymentId } = await shop.systemPaidOrder()
         const returnId = await shop.returnReceived(orderId, { withShipping: false })
-        await new Promise((r) => setTimeout(r, 1000))
+        await subscriberSaid(returnId, new RegExp(`left alone: order ${orderId} was not paid with PagoEfectivo`))
         expect(await requestOf(returnId)).toBeUndefined()
+        expect((await sandbox.state()).refunds).toHaveLength(0)
         const order = await shop.orderOf(orderId)
         expect(order.payment_collections[0].payments[0]).toMatchObject({ id: paymentId, refunds: [] })
         const res = await api.post(`/admin/pagoefectivo/returns/${returnId}/refund`, {}, { headers: shop.admin }).catch((e: any) => e.response)

@@ -34,7 +34,7 @@ describe("sandbox: held requests", () => {
     expect((await control("GET", "/state")).body.counters.held).toBe(1)
     expect(await client.getRefund("ref_held")).toBeNull()
 
-    expect((await control("POST", "/held/release")).body).toEqual({ released: 1 })
+    expect((await control("POST", "/faults/release")).body).toEqual({ released: 1 })
     const processed = await waitFor(() => client.getRefund("ref_held"))
     expect(processed).toMatchObject({ refundId: "ref_held", amount: 10 })
     expect((await control("GET", "/state")).body.counters).toMatchObject({ held: 0, refundsCreated: 1 })

@@ -797,6 +797,20 @@ describe("faults", () => {
     expect(Date.now() - start).toBeGreaterThanOrEqual(140)
   })
 
+  it("holds a request until released", async () => {
+    const token = await getToken()
+    await control("PUT", "/faults", { path: "/v1/cips", method: "POST", hold: true, times: 1 })
+    let answered = false
+    const pending = api("POST", "/cips", token, cipBody()).then((r) => ((answered = true), r))
+    await waitFor(() => sb.state.counters.requests["POST /v1/cips"] === 1)
+    const inFlight = (await control("GET", "/requests?route=POST%20/v1/cips")).body
+    expect(inFlight).toEqual([expect.objectContaining({ status: null, ms: null })])
+    expect(answered).toBe(false)
+    expect((await control("POST", "/faults/release")).body).toEqual({ released: 1 })
+    expect((await pending).status).toBe(201)
+    expect((await control("POST", "/faults/release")).body).toEqual({ released: 0 })
+  })
+
   it("duplicates, drops and delays notifications", async () => {
     const token = await getToken()
     await control("PUT", "/faults", [
@@ -836,6 +850,36 @@ describe("faults", () => {
   })
 })
 
+describe("request log", () => {
+  it("lists each API request with its route, status and search size, and the peak in flight per route", async () => {
+    const token = await getToken()
+    const [a, b] = [await createCip(token), await createCip(token)]
+    // five searches held 100 ms each, sent at once: all five are in flight together
+    await control("PUT", "/faults", { path: "/v1/cips/search", latencyMs: 100, times: 5 })
+    await Promise.all(Array.from({ length: 5 }, () => api("POST", "/cips/search", token, { data: [{ cip: a.cip }, { cip: b.cip }] })))
+    await api("POST", "/cips/search", token, { Data: [{ CIP: a.cip }] })
+
+    const searches = (await control("GET", "/requests?route=POST%20/v1/cips/search")).body
+    expect(searches).toHaveLength(6)
+    expect(searches.map((r: any) => r.items)).toEqual([2, 2, 2, 2, 2, 1])
+    expect(searches.every((r: any) => r.status === 200 && r.ms !== null && r.path === "/v1/cips/search")).toBe(true)
+    expect(Math.max(...searches.map((r: any) => r.concurrent))).toBe(5)
+    const { counters } = (await control("GET", "/state")).body
+    expect(counters.peakInFlight).toMatchObject({ "POST /v1/cips/search": 5, "POST /v1/cips": 1, "POST /v1/authorizations": 1 })
+    // by path prefix; the control API is not logged
+    expect((await control("GET", `/requests?path=/v1/cips`)).body.map((r: any) => r.route)).toEqual([
+      "POST /v1/cips",
+      "POST /v1/cips",
+      ...Array(6).fill("POST /v1/cips/search"),
+    ])
+    expect((await control("GET", "/requests")).body.some((r: any) => r.path.startsWith("/__sandbox"))).toBe(false)
+
+    await control("POST", "/reset")
+    expect((await control("GET", "/requests")).body).toEqual([])
+    expect((await control("GET", "/state")).body.counters.peakInFlight).toEqual({})
+  })
+})
+
 describe("control API", () => {
   it("merge-patches and validates the config", async () => {
     const res = await control("PUT", "/config", { refunds: { settleDelayMs: 5 }, merchantBalance: 100 })
@@ -861,7 +905,7 @@ describe("control API", () => {
       deliveries: [],
       faults: [],
       config: expect.objectContaining({ notifyUrl: receiver.url, refundWindowDays: 180, notificationRetryDelayMs: 20 }),
-      counters: { authorizations: 0, refundsCreated: 0, requests: {}, held: 0 },
+      counters: { authorizations: 0, refundsCreated: 0, requests: {}, peakInFlight: {}, held: 0 },
     })
   })
 })

@@ -21,8 +21,9 @@ export const BUILT_ADMIN = path.join(BUILD_DIR, "public", "admin", "index.html")
 
 /**
  * `medusa build` exits 1 on TypeScript errors although it has emitted the backend and the admin.
- * Given its output, answers those errors (deduplicated) when it did emit everything, so callers
- * report them and use the build (a real breakage shows at start-up); null when it did not.
+ * Given its output, answers those errors (deduplicated) when it did emit everything; null when it
+ * did not. The demo reports them and uses the build (a real breakage shows at start-up); the e2e
+ * spec fails on them, naming them.
  */
 export function typeErrorsOfEmittedBuild(output: string): string[] | null {
   const typeErrors = [...new Set(output.split("\n").filter((l) => /error TS\d+/.test(l)).map((l) => l.trim()))]

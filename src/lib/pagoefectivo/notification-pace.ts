@@ -11,9 +11,16 @@ import { createRateMeter } from "../concurrency"
  */
 export const acknowledgements = createRateMeter(250)
 
-const BURST = 20
+export const BURST = 20
+const STEP_MS = 50
 
-export async function yieldToAcknowledgements(maxMs = 1000): Promise<void> {
-  const until = Date.now() + maxMs
-  while (acknowledgements.count() > BURST && Date.now() < until) await sleep(50)
+/** The clock, the pause and the meter; a spec gives its own to drive a burst step by step. */
+export type PaceDeps = { meter: { count(): number }; now: () => number; pause: (ms: number) => Promise<unknown> }
+
+export async function yieldToAcknowledgements(
+  maxMs = 1000,
+  { meter = acknowledgements, now = Date.now, pause = sleep }: Partial<PaceDeps> = {}
+): Promise<void> {
+  const until = now() + maxMs
+  while (meter.count() > BURST && now() < until) await pause(STEP_MS)
 }

@@ -55,13 +55,23 @@ describe("validateOptions", () => {
     expect(() => PagoEfectivoProviderService.validateOptions({ ...valid, ...patch })).toThrow(message)
   })
 
-  it("never echoes a secret in its errors", () => {
+  it.each([
+    ["serviceId", { serviceId: "x".repeat(5) }],
+    ["secretKey", { secretKey: `${valid.secretKey}${"s".repeat(250)}` }],
+    ["accessKey", { accessKey: `${valid.accessKey}${"a".repeat(60)}` }],
+    ["baseUrl", { baseUrl: `ftp://${valid.accessKey}:${valid.secretKey}@example.pe/v1` }],
+    ["paymentConcept", { paymentConcept: `${valid.secretKey}${valid.accessKey}` }],
+  ])("refuses a bad %s without echoing a secret in the error", (option, patch) => {
+    const options = { ...valid, ...patch }
+    let error: Error | undefined
     try {
-      resolveOptions({ ...valid, serviceId: "x".repeat(5) })
+      resolveOptions(options)
     } catch (e) {
-      expect((e as Error).message).not.toContain(valid.secretKey)
-      expect((e as Error).message).not.toContain(valid.accessKey)
+      error = e as Error
     }
+    expect(error).toBeInstanceOf(Error)
+    expect(error!.message).toContain(`option \`${option}\``)
+    for (const secret of [valid.secretKey, valid.accessKey, options.secretKey, options.accessKey]) expect(error!.message).not.toContain(secret)
   })
 })
 

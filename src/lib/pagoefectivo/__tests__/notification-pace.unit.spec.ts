@@ -1,0 +1,47 @@
+import { createRateMeter } from "../../concurrency"
+import { BURST, yieldToAcknowledgements } from "../notification-pace"
+
+/**
+ * The pacing of notifications under a burst (README, "How to read them"): applying one waits
+ * while more than 80/s are acknowledged (BURST in 250 ms), at most a second, and not at all at a
+ * store's usual rate. Driven with its own clock: each pause moves the clock on, and the spec
+ * decides how many acknowledgements arrive meanwhile.
+ */
+function burst(perPause: (pauseIndex: number) => number) {
+  let t = 1_000_000
+  const meter = createRateMeter(250, () => t)
+  const pauses: number[] = []
+  const pause = async (ms: number) => {
+    pauses.push(ms)
+    t += ms
+    for (let i = perPause(pauses.length); i > 0; i--) meter.hit()
+  }
+  return { meter, pauses, now: () => t, pause, ack: (n: number) => Array.from({ length: n }, () => meter.hit()) }
+}
+
+describe("yieldToAcknowledgements", () => {
+  it("applies at once at a store's usual rate (at most 80/s acknowledged)", async () => {
+    const b = burst(() => 0)
+    b.ack(BURST)
+    await yieldToAcknowledgements(1000, b)
+    expect(b.pauses).toEqual([])
+  })
+
+  it("holds applying back while a burst is acknowledged, and applies right after it", async () => {
+    // 12 acknowledgements per 50 ms (240/s) for 400 ms, then none
+    const b = burst((i) => (i <= 8 ? 12 : 0))
+    b.ack(BURST + 1)
+    await yieldToAcknowledgements(1000, b)
+    // waited through the burst (8 pauses) and until the last 250 ms held at most BURST (4 more)
+    expect(b.pauses).toEqual(Array(12).fill(50))
+    expect(b.meter.count()).toBeLessThanOrEqual(BURST)
+  })
+
+  it("waits at most maxMs however long the burst lasts, so applying always progresses", async () => {
+    const b = burst(() => 100)
+    b.ack(100)
+    await yieldToAcknowledgements(1000, b)
+    expect(b.pauses.reduce((a, ms) => a + ms, 0)).toBe(1000)
+    expect(b.meter.count()).toBeGreaterThan(BURST)
+  })
+})
