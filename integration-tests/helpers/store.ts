@@ -167,14 +167,17 @@ export function useStore(api: Api, getContainer: () => MedusaContainer, sandbox:
       }
     },
 
-    /** Waits until the three sums agree (and the collection and payment status with them), then answers them. */
-    async booksAgree(orderId: string, { timeoutMs = 20_000 } = {}) {
+    /**
+     * Waits until the three sums agree (and the collection and payment status with them), then
+     * answers them. `paymentStatus: null` leaves the status out (a canceled order's is Medusa's own).
+     */
+    async booksAgree(orderId: string, { timeoutMs = 20_000, paymentStatus = undefined as string | null | undefined } = {}) {
       let last: Awaited<ReturnType<typeof f.books>> | null = null
       try {
         return await eventually(async () => {
           const b = (last = await f.books(orderId))
-          const status = b.medusa === 0 ? "captured" : b.medusa >= 199.9 ? "refunded" : "partially_refunded"
-          return b.gateway === b.medusa && b.medusa === b.summary && b.summary === b.collection && b.payment_status === status ? b : null
+          const status = paymentStatus !== undefined ? paymentStatus : b.medusa === 0 ? "captured" : b.medusa >= 199.9 ? "refunded" : "partially_refunded"
+          return b.gateway === b.medusa && b.medusa === b.summary && b.summary === b.collection && (status === null || b.payment_status === status) ? b : null
         }, { what: "the books to agree", timeoutMs })
       } catch {
         throw new Error(`books of ${orderId} disagree: ${JSON.stringify(last)}`)

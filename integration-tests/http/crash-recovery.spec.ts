@@ -88,6 +88,24 @@ medusaIntegrationTestRunner({
       expect(await shop.books(orderId)).toMatchObject({ gateway: 0, medusa: 0, summary: 0, collection: 0, payment_status: "captured" })
     })
 
+    it("killed before the provider wrote its record: the Refund row Medusa committed stops counting (no call was made)", async () => {
+      const { orderId, paymentId } = await shop.paidOrder()
+      const { url, child } = await startWorker(19305, { PAGOEFECTIVO_FAILPOINTS: FAILPOINTS.providerRefundBeginning })
+      const refunding = fetch(`${url}/admin/payments/${paymentId}/refund`, { method: "POST", headers: { ...shop.admin, "content-type": "application/json" }, body: JSON.stringify({ amount: 40 }) }).catch(() => null)
+      await eventually(async () => readLog(child.logFile).includes(`pagoefectivo failpoint ${FAILPOINTS.providerRefundBeginning} reached`), { timeoutMs: 60_000, what: "the provider before its record" })
+      await kill(child)
+      await refunding
+      // what the crash left: Medusa's Refund row, no record, nothing at PagoEfectivo
+      expect(await shop.pe().listPagoEfectivoRefunds({ order_id: orderId })).toHaveLength(0)
+      expect(await shop.books(orderId)).toMatchObject({ gateway: 0, medusa: 40, summary: 0 })
+
+      await new Promise((r) => setTimeout(r, Number(process.env.PAGOEFECTIVO_REFUND_CALL_LEASE_SECONDS) * 1000 + 500))
+      const line = await reconcileInFreshProcess(19306)
+      expect(line).toMatch(/books unbalanced=1 converged=1 errors=0/)
+      expect(await shop.booksAgree(orderId)).toMatchObject({ gateway: 0, medusa: 0, summary: 0, payment_status: "captured" })
+      expect((await sandbox.state()).counters.requests["POST /v1/refunds"] ?? 0).toBe(0)
+    })
+
     it("killed in the middle of a refund call PagoEfectivo then completes: the refund is booked, once", async () => {
       await sandbox.config({ refunds: { autoSettle: "none" } })
       const { orderId, paymentId, order } = await shop.paidOrder()

@@ -107,6 +107,54 @@ medusaIntegrationTestRunner({
       })
     })
 
+    describe("one refund of a CIP at a time", () => {
+      it("a second refund while the first is on its way is refused, nothing made: Medusa would book the first with the second's amount", async () => {
+        await sandbox.config({ refunds: { autoSettle: "none" } })
+        const { orderId, paymentId } = await shop.paidOrder()
+        const held = holdAtFailpoint(FAILPOINTS.providerRefundCalling)
+        const first = shop.refund(paymentId, 50)
+        const { refund_id } = (await held.reached) as { refund_id: string }
+        const second = await shop.refund(paymentId, 20)
+        expect(second.status).toBe(400)
+        expect(second.body.message).toMatch(new RegExp(`refund ${refund_id} of CIP \\d+ \\(requested\\) is still on its way to PagoEfectivo.*nothing was refunded now`))
+        held.release()
+        expect((await first).status).toBe(200)
+        await expectConverged(orderId, 50)
+        // once booked, the next one goes
+        expect((await shop.refund(paymentId, 20)).status).toBe(200)
+        await expectConverged(orderId, 70)
+      })
+    })
+
+    describe("order cancellation (Medusa refunds the payment its own way)", () => {
+      it("a paid order canceled: its refund counted once, and not at all once PagoEfectivo rejects it", async () => {
+        await sandbox.config({ refunds: { autoSettle: "none" } })
+        const { orderId } = await shop.paidOrder()
+        await api.post(`/admin/orders/${orderId}/cancel`, {}, { headers: shop.admin })
+        const [record] = await eventually(async () => {
+          const rs = await recordsOf(orderId)
+          return rs.length ? rs : null
+        }, { what: "the cancellation's refund" })
+        expect(record.status).toBe("pending")
+        // a canceled order's payment status is Medusa's own (canceled collections): the sums are checked
+        const books = await shop.booksAgree(orderId, { paymentStatus: null })
+        expect(books).toMatchObject({ gateway: 199.9, medusa: 199.9, summary: 199.9 })
+        await sandbox.call("POST", `/__sandbox/refunds/${record.refund_id}/reject`, { wait: true })
+        await notificationDone(record.refund_id)
+        expect(await shop.booksAgree(orderId, { paymentStatus: null })).toMatchObject({ gateway: 0, medusa: 0, summary: 0 })
+      })
+
+      it("a paid order canceled while PagoEfectivo refuses refunds: Medusa books it anyway, the convergence does not", async () => {
+        await sandbox.config({ refundsEnabled: false })
+        const { orderId } = await shop.paidOrder()
+        await api.post(`/admin/orders/${orderId}/cancel`, {}, { headers: shop.admin }).catch((e: any) => e.response)
+        await eventually(async () => (await recordsOf(orderId))[0]?.status === "failed", { what: "the cancellation's refund failed" })
+        expect(await shop.booksAgree(orderId, { paymentStatus: null })).toMatchObject({ gateway: 0, medusa: 0, summary: 0 })
+        const sweep = await reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
+        expect(sweep.books).toMatchObject({ unbalanced: 0, errors: 0 })
+      })
+    })
+
     describe("a refund call that is slow", () => {
       it("is not judged while PagoEfectivo may still be processing it, and its money is kept", async () => {
         await sandbox.config({ refunds: { autoSettle: "none" } })
@@ -155,6 +203,8 @@ medusaIntegrationTestRunner({
       it("a signed notification holding \\u0000 is stored on its own: its neighbours are applied, none is answered 5xx", async () => {
         const carts: Awaited<ReturnType<typeof checkoutWithCip>>[] = []
         for (let i = 0; i < 3; i++) carts.push(await checkoutWithCip(shop.store, { regionId: shop.seeded.regionId, variantId: shop.seeded.variantId, email: `rosa${i}@example.pe` }))
+        // paid at PagoEfectivo, its own notifications withheld: this test sends them
+        for (const c of carts) await sandbox.pay(c.session.data.cip, { notify: false })
         const paid = (c: (typeof carts)[number]) =>
           JSON.stringify({ eventType: "cip.paid", operationNumber: `9${c.session.data.cip}`, data: { cip: c.session.data.cip, currency: "PEN", amount: Number(c.session.data.amount), transactionCode: c.session.id } })
         // JSON allows \u0000; PostgreSQL's text and jsonb do not

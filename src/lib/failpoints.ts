@@ -94,6 +94,8 @@ export function holdAtFailpoint(name: string, when: (context: Record<string, unk
 export const FAILPOINTS = {
   /** The provider has PagoEfectivo's answer and is about to return it to Medusa (which books the order next). */
   providerRefundReturning: "provider.refund.returning",
+  /** The provider checked the refund and is about to write its record (Medusa's Refund row is committed). */
+  providerRefundBeginning: "provider.refund.beginning",
   /** The provider is about to send POST /refunds (the record exists, its lease is held). */
   providerRefundCalling: "provider.refund.calling",
   /** The books of an order are being converged: its Refund rows are changed, its order transactions and sums not yet. */

@@ -11,17 +11,23 @@ import { booksOf, convergeBooks } from "../workflows/books/converge"
  *   transaction and credit line come after the provider returned, with no lock of ours), so an undo
  *   or a rejection that ran meanwhile is completed now;
  * - `pagoefectivo.books.stale` `{ refund_id }`: the provider ended a refund dead and threw, so that
- *   Medusa deletes its Refund row; whatever counted it meanwhile is undone.
+ *   Medusa deletes its Refund row; whatever counted it meanwhile is undone;
+ * - `order.canceled` `{ id }`: Medusa refunded the order's payments its own way
+ *   (refundPaymentsWorkflow books the transaction under the payment id, even for a refund whose
+ *   provider failed), which the convergence maps back to the refunds.
  * Payments without PagoEfectivo refund records cost one indexed query. A failure is logged: the
  * reconciliation's sweep finds any books left disagreeing.
  */
 export default async function pagoefectivoBooksHandler({ event, container }: SubscriberArgs<{ id?: string; refund_id?: string }>) {
   const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
+  const id = event.data?.id
   const records = event.data?.refund_id
     ? await pe.ledger().getMany([event.data.refund_id])
-    : event.data?.id
-      ? await pe.ledger().forPayment(event.data.id)
-      : []
+    : !id
+      ? []
+      : event.name === "order.canceled"
+        ? await pe.ledger().forBooks({ order_id: id, payment_collection_id: null })
+        : await pe.ledger().forPayment(id)
   for (const books of booksOf(records)) {
     try {
       await convergeBooks(container, books)
@@ -32,6 +38,6 @@ export default async function pagoefectivoBooksHandler({ event, container }: Sub
 }
 
 export const config: SubscriberConfig = {
-  event: ["payment.refunded", BOOKS_STALE_EVENT],
+  event: ["payment.refunded", "order.canceled", BOOKS_STALE_EVENT],
   context: { subscriberId: "pagoefectivo-books" },
 }

@@ -105,6 +105,22 @@ async function resolveCipTarget(
   return { kind: "cip.expired", notification_id: id, session_id: sessionId, order_id: orderId, cancel_order: cancelOrder }
 }
 
+/**
+ * After Medusa's processPaymentWorkflow for a cip.paid: the payment is captured, or this throws
+ * (the notification is then marked failed and applied again by its redelivery or the
+ * reconciliation). Medusa's workflow succeeds without capturing when the provider could not read
+ * the CIP at that moment (authorizePayment answers pending_authorization then).
+ */
+export const confirmCapturedStep = createStep("pagoefectivo-confirm-captured", async ({ session_id }: { session_id: string }, { container }) => {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const { data } = await query.graph({ entity: "payment_session", fields: ["id", "status", "payment.captured_at"], filters: { id: session_id } })
+  const session = data[0] as { status?: string; payment?: { captured_at?: unknown } | null } | undefined
+  if (!session?.payment?.captured_at) {
+    throw new Error(`payment session ${session_id} is ${session?.status ?? "unknown"}, not captured, after cip.paid: PagoEfectivo could not confirm the payment yet; it is applied again`)
+  }
+  return new StepResponse(null)
+})
+
 /** Marks the payment session canceled when its CIP expired unpaid. Compensation restores it. */
 export const cancelExpiredSessionStep = createStep(
   "pagoefectivo-cancel-expired-session",
@@ -168,6 +184,8 @@ export const processPagoEfectivoNotificationWorkflow = createWorkflow(
         },
       }))
       processPaymentWorkflow.runAsStep({ input: processInput })
+      const sessionInput = transform({ target }, ({ target }) => ({ session_id: (target as Extract<NotificationTarget, { kind: "cip.paid" }>).session_id }))
+      confirmCapturedStep(sessionInput)
     })
 
     when("pagoefectivo-cip-expired", { target }, ({ target }) => target.kind === "cip.expired").then(() => {

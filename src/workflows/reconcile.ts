@@ -184,9 +184,10 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
       })
     }
 
-    // 5. the sweep: books that disagree with their records
+    // 5. the sweep: books that disagree with their records (it asks PagoEfectivo nothing, so it
+    //    runs even when PagoEfectivo rate-limited the steps above)
     let afterBook: string | null = null
-    while (!stop.reason) {
+    for (;;) {
       const page = await pe.books().unbalanced(pe.options.refundCallLeaseSeconds, afterBook, pageSize)
       if (!page.length) break
       afterBook = page[page.length - 1].book

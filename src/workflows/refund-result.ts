@@ -14,23 +14,33 @@ export type { RefundResultInput, RefundResultOutcome }
  * staff (a bank transfer):
  * 1. the record takes the result, unless it is final already (then it is a duplicate, or an
  *    anomaly kept for staff);
- * 2. the order's books are converged to the records (src/workflows/books/): a rejected or failed
+ * 2. a refund made under a key (a return, a batch line) that ended dead has its request reopened,
+ *    and `pagoefectivo.refund.completed` / `pagoefectivo.refund.failed` are emitted once, when the
+ *    record moves;
+ * 3. the order's books are converged to the records (src/workflows/books/): a rejected or failed
  *    refund stops counting in Medusa (its Refund row and order transaction are soft-deleted, the
  *    payment collection's refunded amount and the order's summary recomputed; the credit line
  *    Medusa added stays, so the amount shows as owed to the shopper again), whatever Medusa was
  *    doing with that refund at the time; this runs for duplicates too, since the books may have
- *    changed since the first delivery;
- * 3. a refund made under a key (a return, a batch line) that ended dead has its request reopened;
- * 4. `pagoefectivo.refund.completed` / `pagoefectivo.refund.failed` are emitted once, when the
- *    record moves (or when this run is the one that undid Medusa's refund).
+ *    changed since the first delivery.
  */
 export const applyRefundResultWorkflow = createWorkflow("pagoefectivo-apply-refund-result", (input: RefundResultInput) => {
   const outcome = settleRefundRecordStep(input)
+  const record = transform({ outcome }, ({ outcome }) => outcome.record)
+  // the consequences of the verdict first, so that a convergence that fails (a lock timeout) loses
+  // none of them: it is run again by the retry of this result or by the reconciliation's sweep
+  reopenRefundRequestsStep({ record })
+  when("pagoefectivo-refund-completed-event", { outcome }, ({ outcome }) => outcome.kind === "applied" && outcome.record?.status === "completed").then(() => {
+    const data = transform({ outcome }, ({ outcome }) => eventData(outcome.record!))
+    emitEventStep({ eventName: PAGOEFECTIVO_EVENTS.REFUND_COMPLETED, data }).config({ name: "emit-refund-completed" })
+  })
+  when("pagoefectivo-refund-failed-event", { outcome }, ({ outcome }) => outcome.kind === "applied" && !!outcome.record && DEAD_STATUSES.includes(outcome.record.status)).then(() => {
+    const data = transform({ outcome }, ({ outcome }) => eventData(outcome.record!))
+    emitEventStep({ eventName: PAGOEFECTIVO_EVENTS.REFUND_FAILED, data }).config({ name: "emit-refund-failed" })
+  })
+
   const refundIds = transform({ outcome }, ({ outcome }) => ({ refund_ids: outcome.record ? [outcome.record.refund_id] : [] }))
   const reports = convergeBooksStep(refundIds)
-  const record = transform({ outcome }, ({ outcome }) => outcome.record)
-  reopenRefundRequestsStep({ record })
-
   const result = transform({ outcome, reports }, ({ outcome, reports }) => {
     const id = outcome.record?.refund_id
     return {
@@ -39,15 +49,6 @@ export const applyRefundResultWorkflow = createWorkflow("pagoefectivo-apply-refu
       undone: !!id && reports.some((r) => r.undone.includes(id)),
       books: reports,
     }
-  })
-
-  when("pagoefectivo-refund-completed-event", { result }, ({ result }) => result.kind === "applied" && result.record?.status === "completed").then(() => {
-    const data = transform({ result }, ({ result }) => eventData(result.record!))
-    emitEventStep({ eventName: PAGOEFECTIVO_EVENTS.REFUND_COMPLETED, data }).config({ name: "emit-refund-completed" })
-  })
-  when("pagoefectivo-refund-failed-event", { result }, ({ result }) => !!result.record && DEAD_STATUSES.includes(result.record.status) && (result.kind === "applied" || result.undone)).then(() => {
-    const data = transform({ result }, ({ result }) => eventData(result.record!))
-    emitEventStep({ eventName: PAGOEFECTIVO_EVENTS.REFUND_FAILED, data }).config({ name: "emit-refund-failed" })
   })
   return new WorkflowResponse(result)
 })

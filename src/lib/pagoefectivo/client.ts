@@ -424,7 +424,8 @@ export class PagoEfectivoClient {
       correlationId,
       error: failure ? failure.message : null,
       ambiguous: failure?.ambiguous ?? false,
-      response: text === null ? null : text.slice(0, 2048),
+      // PagoEfectivo's answers hold no credential; a proxy echoing the request might
+      response: text === null ? null : text.slice(0, 2048).replace(/Bearer\s+[\w.~+/=-]+/gi, "Bearer [redacted]"),
     })
     if (failure) throw failure
     return result!

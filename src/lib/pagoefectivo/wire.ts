@@ -229,6 +229,11 @@ const cipSchema = z
   .union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative()])
   .transform((v) => String(v))
 const amountSchema = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/)]).transform(Number)
+/**
+ * A string PagoEfectivo sends (an answer or a notification). JSON allows U+0000, PostgreSQL's text
+ * and jsonb do not: it becomes U+FFFD here, once, so that whatever is stored is storable.
+ */
+const inbound = z.string().transform((v) => (v.includes("\u0000") ? v.replace(/\u0000/g, "\ufffd") : v))
 
 export const fieldErrorSchema = z.object({
   code: codeSchema,
@@ -261,23 +266,23 @@ export const cipDataSchema = z.object({
   cip: cipSchema,
   currency: z.enum(CURRENCIES),
   amount: amountSchema,
-  transactionCode: z.string(),
-  dateExpiry: z.string(),
+  transactionCode: inbound,
+  dateExpiry: inbound,
   cipUrl: z.string().url(),
 })
 export type CipData = z.infer<typeof cipDataSchema>
 
 export const cipSearchItemSchema = z.object({
   cip: cipSchema,
-  transactionCode: z.string().nullish(),
+  transactionCode: inbound.nullish(),
   amount: amountSchema,
   currency: z.enum(CURRENCIES),
   status: z.union([z.number(), z.string().regex(/^\d+$/)]).transform(Number),
-  statusName: z.string().nullish(),
-  dateCreation: z.string().nullish(),
-  dateExpiry: z.string().nullish(),
-  datePayment: z.string().nullish(),
-  dateRemoval: z.string().nullish(),
+  statusName: inbound.nullish(),
+  dateCreation: inbound.nullish(),
+  dateExpiry: inbound.nullish(),
+  datePayment: inbound.nullish(),
+  dateRemoval: inbound.nullish(),
 })
 export type CipSearchItem = z.infer<typeof cipSearchItemSchema>
 export const cipSearchDataSchema = z.array(cipSearchItemSchema)
@@ -286,16 +291,16 @@ export const REFUND_STATUSES = ["pending", "completed", "rejected"] as const
 export type GatewayRefundStatus = (typeof REFUND_STATUSES)[number]
 
 export const refundDataSchema = z.object({
-  refundId: z.string().min(1),
-  referenceId: z.string().nullish(),
+  refundId: inbound.pipe(z.string().min(1)),
+  referenceId: inbound.nullish(),
   cip: cipSchema,
   amount: amountSchema,
   currency: z.enum(CURRENCIES),
   status: z.enum(REFUND_STATUSES),
-  reason: z.string().nullish(),
-  dateCreation: z.string().nullish(),
-  dateProcessed: z.string().nullish(),
-  traceId: z.string().nullish(),
+  reason: inbound.nullish(),
+  dateCreation: inbound.nullish(),
+  dateProcessed: inbound.nullish(),
+  traceId: inbound.nullish(),
 })
 export type RefundData = z.infer<typeof refundDataSchema>
 
@@ -372,22 +377,22 @@ const cipEventData = z.object({
   cip: cipSchema,
   currency: z.enum(CURRENCIES),
   amount: amountSchema,
-  transactionCode: z.string().nullish(),
-  paymentDate: z.string().nullish(),
+  transactionCode: inbound.nullish(),
+  paymentDate: inbound.nullish(),
 })
 
 const refundEventData = z.object({
-  refundId: z.string().min(1),
-  referenceId: z.string().nullish(),
+  refundId: inbound.pipe(z.string().min(1)),
+  referenceId: inbound.nullish(),
   cip: cipSchema,
   amount: amountSchema,
   currency: z.enum(CURRENCIES),
   status: z.enum(["completed", "rejected"]),
-  reason: z.string().nullish(),
-  dateProcessed: z.string().nullish(),
+  reason: inbound.nullish(),
+  dateProcessed: inbound.nullish(),
 })
 
-const operationNumber = z.union([z.string(), z.number()]).transform((v) => String(v))
+const operationNumber = z.union([inbound, z.number()]).transform((v) => String(v))
 
 export const notificationSchema = z.discriminatedUnion("eventType", [
   z.object({ eventType: z.literal("cip.paid"), operationNumber: operationNumber.nullish(), data: cipEventData }),

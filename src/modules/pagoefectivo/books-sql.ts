@@ -16,10 +16,13 @@ const money = (raw: string, plain: string) => `coalesce((${raw}->>'value')::nume
  * A book is listed when:
  * - a rejected/failed refund still has its Refund row or an order transaction;
  * - a refund PagoEfectivo has (pending, completed, a bank transfer) lacks its Refund row, or its
- *   order has no single transaction for it, once Medusa had `graceSeconds` since the refund call
- *   ended to book it;
+ *   order has no single transaction of its amount for it (or a credit line is still owed), once
+ *   Medusa had `graceSeconds` since the refund call ended to book it;
+ * - an order transaction of a refund that does not stand: keyed by the payment id (Medusa's order
+ *   cancellation), of another amount than its refund's, or of no refund of ours at all;
+ * - a Refund row on a PagoEfectivo payment without a record, past the grace;
  * - a payment collection's refunded amount is not the sum of its Refund rows;
- * - an order's summary is not the sum of its transactions.
+ * - an order's summary is not the sum of its transactions (paid, refunded, pending difference).
  * Keyset-paged on the book's id (the order id, else the collection id).
  */
 export class BooksQueries {
@@ -44,7 +47,26 @@ export class BooksQueries {
            AND coalesce(o.call_lease_until, o.requested_at) < now() - make_interval(secs => :grace)
            AND (m.id IS NULL OR m.deleted_at IS NOT NULL
              OR (o.order_id IS NOT NULL AND (SELECT count(*) FROM order_transaction t
-                  WHERE t.reference = 'refund' AND t.reference_id = o.refund_id AND t.deleted_at IS NULL) <> 1))
+                  WHERE t.reference = 'refund' AND t.reference_id = o.refund_id AND t.deleted_at IS NULL AND t.amount = -o.amount) <> 1)
+             OR o.credit_line_owed IS NOT NULL)
+         UNION ALL
+         SELECT o.book, o.order_id, o.payment_collection_id, 'an order transaction of a refund that does not stand'
+         FROM ours o
+         JOIN order_transaction t ON t.order_id = o.order_id AND t.reference = 'refund' AND t.deleted_at IS NULL
+         WHERE o.order_id IS NOT NULL
+           AND (t.reference_id = o.payment_id
+             OR (t.reference_id = o.refund_id AND o.status <> ALL(:dead) AND t.amount <> -o.amount)
+             OR (NOT EXISTS (SELECT 1 FROM pagoefectivo_refund x WHERE x.refund_id = t.reference_id AND x.deleted_at IS NULL)
+                 AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.id = t.reference_id)
+                 AND NOT EXISTS (SELECT 1 FROM refund m JOIN payment p ON p.id = m.payment_id
+                                 WHERE m.id = t.reference_id AND p.provider_id NOT LIKE 'pp_pagoefectivo_%')))
+         UNION ALL
+         SELECT coalesce(opc.order_id, p.payment_collection_id), opc.order_id, p.payment_collection_id, 'a Refund row of ours without a record'
+         FROM refund m
+         JOIN payment p ON p.id = m.payment_id AND p.provider_id LIKE 'pp_pagoefectivo_%'
+         LEFT JOIN order_payment_collection opc ON opc.payment_collection_id = p.payment_collection_id AND opc.deleted_at IS NULL
+         WHERE m.deleted_at IS NULL AND m.created_at < now() - make_interval(secs => :grace)
+           AND NOT EXISTS (SELECT 1 FROM pagoefectivo_refund x WHERE x.refund_id = m.id AND x.deleted_at IS NULL)
          UNION ALL
          SELECT coalesce(opc.order_id, pc.id), opc.order_id, pc.id, 'a payment collection whose refunded amount is not its refunds'
          FROM payment_collection pc
@@ -63,7 +85,9 @@ export class BooksQueries {
            FROM order_transaction t WHERE t.order_id = o.id AND t.deleted_at IS NULL) tx
          WHERE o.id IN (SELECT order_id FROM ours WHERE order_id IS NOT NULL)
            AND (${money("s.totals->'raw_refunded_total'", "(s.totals->>'refunded_total')::numeric")} IS DISTINCT FROM -tx.refunded
-             OR ${money("s.totals->'raw_paid_total'", "(s.totals->>'paid_total')::numeric")} IS DISTINCT FROM tx.paid)
+             OR ${money("s.totals->'raw_paid_total'", "(s.totals->>'paid_total')::numeric")} IS DISTINCT FROM tx.paid
+             OR ${money("s.totals->'raw_pending_difference'", "(s.totals->>'pending_difference')::numeric")} IS DISTINCT FROM
+                ${money("s.totals->'raw_current_order_total'", "(s.totals->>'current_order_total')::numeric")} - (tx.paid + tx.refunded))
        )
        SELECT DISTINCT ON (book) book, order_id, CASE WHEN order_id IS NULL THEN payment_collection_id END AS payment_collection_id, why
        FROM found

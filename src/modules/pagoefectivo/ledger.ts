@@ -35,6 +35,8 @@ export type RefundRecord = {
    * it): nobody judges the record. Once past, when the call ended (null: no call was made).
    */
   call_lease_until: Date | null
+  /** The credit line owed with an order transaction the plugin booked, until it is written. */
+  credit_line_owed: string | null
   created_at: Date
   updated_at: Date
 }
@@ -104,6 +106,12 @@ export type BeginResult =
   | { kind: "above_refundable"; counted: string }
   /** The same amount on the same CIP was asked for a moment ago. */
   | { kind: "double_click"; recent: RefundRecord }
+  /**
+   * Another refund of the CIP is still under way, or Medusa has not booked it (its Refund row or
+   * order transaction is missing): a second refund now could repeat it, and Medusa's refund
+   * workflow would book the first one with the second one's amount.
+   */
+  | { kind: "unbooked"; other: Pick<RefundRecord, "refund_id" | "status"> & { in_flight: boolean } }
 
 /** Whether the record's call lease still runs (by the clock given, the database's where it matters). */
 export function leaseHeld(r: Pick<RefundRecord, "call_lease_until">, now = new Date()): boolean {
@@ -154,7 +162,9 @@ export class RefundLedger {
    * makes false: the counted refunds plus this one stay within what was paid, and the same
    * amount asked for again within `duplicateGuardSeconds` is refused as a double click. The record
    * starts "requested" with its call lease held. A record already written for this refund id is
-   * answered as it is (a retry of the same refund).
+   * answered as it is (a retry of the same refund). Refunds of one CIP go one at a time: none while
+   * another is under way or not booked in Medusa yet. The double-click guard does not apply while a
+   * keyed refund of the payment (a return, a batch line) runs: those are deliberate.
    */
   async begin(record: NewRefundRecord, checks: BeginChecks): Promise<BeginResult> {
     return this.db.transaction(async (trx) => {
@@ -174,11 +184,26 @@ export class RefundLedger {
           `SELECT * FROM ${TABLE}
            WHERE cip = ? AND amount = ?::numeric AND deleted_at IS NULL AND status = ANY(?)
              AND requested_at > now() - make_interval(secs => ?)
+             AND NOT EXISTS (SELECT 1 FROM pagoefectivo_refund_request q
+                             WHERE q.payment_id = ? AND q.status = 'running' AND q.deleted_at IS NULL)
            ORDER BY requested_at DESC LIMIT 1`,
-          [record.cip, record.amount, COUNTED_STATUSES, checks.duplicateGuardSeconds]
+          [record.cip, record.amount, COUNTED_STATUSES, checks.duplicateGuardSeconds, record.payment_id]
         )
         if (recent.length) return { kind: "double_click" as const, recent: recent[0] }
       }
+
+      const { rows: unbooked } = await trx.raw(
+        `SELECT r.refund_id, r.status, coalesce(r.call_lease_until > now(), false) AS in_flight FROM ${TABLE} r
+         WHERE r.cip = ? AND r.refund_id <> ? AND r.deleted_at IS NULL AND r.status = ANY(?)
+           AND (r.call_lease_until > now()
+             OR NOT EXISTS (SELECT 1 FROM refund m WHERE m.id = r.refund_id AND m.deleted_at IS NULL)
+             OR (r.order_id IS NOT NULL AND NOT EXISTS (
+                   SELECT 1 FROM order_transaction t
+                   WHERE t.reference = 'refund' AND t.reference_id IN (r.refund_id, r.payment_id) AND t.deleted_at IS NULL)))
+         ORDER BY r.requested_at LIMIT 1`,
+        [record.cip, record.refund_id, COUNTED_STATUSES]
+      )
+      if (unbooked.length) return { kind: "unbooked" as const, other: unbooked[0] }
 
       const { rows } = await trx.raw(
         `INSERT INTO ${TABLE} (id, refund_id, payment_id, payment_session_id, payment_collection_id, order_id,
@@ -324,7 +349,7 @@ export class RefundLedger {
             failure_code = CASE WHEN ?::boolean THEN ? ELSE failure_code END,
             failure_reason = CASE WHEN ?::boolean THEN ? ELSE failure_reason END,
             settled_at = CASE WHEN ?::boolean THEN now() ELSE settled_at END,
-            anomaly = coalesce(?, anomaly), call_lease_until = least(call_lease_until, now()), updated_at = now()
+            anomaly = coalesce(?, anomaly), call_lease_until = now(), updated_at = now()
          WHERE id = ? RETURNING *`,
         [
           status,
@@ -354,7 +379,7 @@ export class RefundLedger {
 
   /** Ends the record's call lease now (its call returned a definite answer): it then says when the call ended. */
   async releaseLease(refundId: string): Promise<void> {
-    await this.db.raw(`UPDATE ${TABLE} SET call_lease_until = least(call_lease_until, now()) WHERE refund_id = ? AND deleted_at IS NULL`, [refundId])
+    await this.db.raw(`UPDATE ${TABLE} SET call_lease_until = now() WHERE refund_id = ? AND deleted_at IS NULL`, [refundId])
   }
 
   /**
@@ -377,6 +402,11 @@ export class RefundLedger {
         [note.slice(0, 500), refund_id]
       )
     }
+  }
+
+  /** The credit line owed with a transaction the plugin books (null once written). */
+  async oweCreditLine(refundId: string, amount: string | null): Promise<void> {
+    await this.db.raw(`UPDATE ${TABLE} SET credit_line_owed = ?, updated_at = now() WHERE refund_id = ? AND deleted_at IS NULL`, [amount, refundId])
   }
 
   /** Records a result that contradicts a final one (never applied). */

@@ -11,7 +11,10 @@ type Pending = { key: string; notification: Notification; resolve: (r: RecordedN
 const MAX_BATCH = 200
 
 /**
- * Writes notifications to `pagoefectivo_notification`, each once under its unique key.
+ * Writes notifications to `pagoefectivo_notification`, each once under its unique key. What it
+ * writes is storable (wire.ts turns U+0000, which PostgreSQL refuses, into U+FFFD when it parses);
+ * should a batch fail all the same, each of its rows is written on its own, so that one odd row
+ * never fails its neighbours.
  *
  * Calls made while a write is on its way are queued and written together by the next statement:
  * under a burst of deliveries that is one INSERT … ON CONFLICT DO NOTHING for many rows instead of
@@ -27,7 +30,7 @@ export class NotificationWriter {
 
   record(notification: Notification): Promise<RecordedNotification> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ key: storable(notificationKey(notification))!, notification, resolve, reject })
+      this.queue.push({ key: notificationKey(notification), notification, resolve, reject })
       if (!this.writing) void this.drain()
     })
   }
@@ -67,9 +70,8 @@ export class NotificationWriter {
         n.operationNumber ?? null,
         (data.cip as string | undefined) ?? null,
         (data.refundId as string | undefined) ?? null,
+        JSON.stringify(n),
       ]
-        .map(storable)
-        .concat(storableJson(JSON.stringify(n)))
     })
     const { rows: inserted } = await this.db.raw(
       `INSERT INTO pagoefectivo_notification (id, key, event_type, operation_number, cip, refund_id, payload, status)
@@ -109,18 +111,4 @@ export class NotificationWriter {
       return { id: existing.id, status: existing.status, duplicate: true }
     })
   }
-}
-
-/**
- * PostgreSQL text and jsonb cannot hold U+0000, which JSON allows (`\u0000`): a signed
- * notification carrying one is stored with U+FFFD in its place (in its key too) rather than
- * refused, so that it is kept and answered 200 like any other.
- */
-function storable(value: string | null): string | null {
-  return value === null ? null : value.replace(/\u0000/g, "\ufffd")
-}
-
-/** A JSON text whose `\u0000` escapes (not an escaped backslash followed by "u0000") become `\ufffd`. */
-function storableJson(json: string): string {
-  return json.includes("\\u0000") ? json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd") : json
 }

@@ -140,6 +140,17 @@ export class RefundRequests {
     return rows
   }
 
+  /**
+   * A refund counted again after it was undone (a verdict PagoEfectivo overruled): the requests it
+   * reopened say what was done again, so that a retry does not refund twice.
+   */
+  async revive(refundId: string, status: "ok" | "pending"): Promise<void> {
+    await this.db.raw(
+      `UPDATE ${TABLE} SET status = ?, message = ?, updated_at = now() WHERE refund_id = ? AND status = 'error' AND deleted_at IS NULL`,
+      [status, `refund ${refundId} counts again: PagoEfectivo has it`, refundId]
+    )
+  }
+
   async restoreStatuses(previous: { key: string; status: string; message: string | null }[]): Promise<void> {
     for (const p of previous) {
       await this.db.raw(`UPDATE ${TABLE} SET status = ?, message = ?, updated_at = now() WHERE key = ? AND deleted_at IS NULL`, [p.status, p.message, p.key])

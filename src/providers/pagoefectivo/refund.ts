@@ -80,6 +80,7 @@ export class RefundExecutor {
     const sessionId = String(d.session_id ?? d.transactionCode ?? "")
     const where = await ledger.locate(sessionId)
     const merchantOrderId = where.order_id ?? where.payment_collection_id ?? sessionId
+    await failpoint(FAILPOINTS.providerRefundBeginning, { refund_id: refundId })
     const begun = await ledger.begin(
       {
         refund_id: refundId,
@@ -108,6 +109,15 @@ export class RefundExecutor {
       throw new MedusaError(
         MedusaError.Types.NOT_ALLOWED,
         `PagoEfectivo: a refund of ${paid.currency} ${wire.text} on CIP ${cip} was requested ${Math.max(0, Math.round((Date.now() - new Date(recent.requested_at).getTime()) / 1000))} s ago (${recent.refund_id}, ${recent.status}). This looks like a double click; if you mean a second refund of the same amount, try again in ${this.options.duplicateRefundGuardSeconds} s.`
+      )
+    }
+    if (begun.kind === "unbooked") {
+      const { other } = begun
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        other.in_flight
+          ? `PagoEfectivo: refund ${other.refund_id} of CIP ${cip} (${other.status}) is still on its way to PagoEfectivo, or PagoEfectivo may still be processing it; nothing was refunded now. Refund again once it has an answer (the order's PagoEfectivo panel shows it).`
+          : `PagoEfectivo: refund ${other.refund_id} of CIP ${cip} (${other.status}) is not booked in Medusa yet (its refund did not finish); nothing was refunded now. The reconciliation books it: refund again only once the order shows it.`
       )
     }
     const { record } = begun
@@ -163,7 +173,11 @@ export class RefundExecutor {
       const entry = { ...a, request: { ...body, amount } }
       recording = recording.then(() => ledger.appendAttempt(refundId, entry)).catch((e) => this.logRecordError(refundId, e))
     }
-    const heartbeat = setInterval(() => void ledger.holdLease(refundId, leaseSeconds).catch((e) => this.logRecordError(refundId, e)), (leaseSeconds * 1000) / 4)
+    // renewed while the call runs; awaited before the settlement, so that no renewal lands after it
+    let beating = Promise.resolve()
+    const heartbeat = setInterval(() => {
+      beating = beating.then(() => ledger.holdLease(refundId, leaseSeconds)).catch((e) => this.logRecordError(refundId, e))
+    }, (leaseSeconds * 1000) / 4)
     heartbeat.unref()
     try {
       await failpoint(FAILPOINTS.providerRefundCalling, { refund_id: refundId })
@@ -178,6 +192,7 @@ export class RefundExecutor {
       }
       await recording
       clearInterval(heartbeat)
+      await beating
       const last = failure as PagoEfectivoError | null
       const ambiguous = attempts.some((a) => a.ambiguous) || (last instanceof PagoEfectivoError && last.ambiguous)
       if (!answer && last instanceof PagoEfectivoError && !ambiguous && needsConfirmation(last)) {

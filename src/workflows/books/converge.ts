@@ -13,6 +13,7 @@ import { FAILPOINTS, failpoint } from "../../lib/failpoints"
 import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
 import type { RefundRecord } from "../../modules/pagoefectivo/ledger"
 import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
+import { isPagoEfectivoProvider } from "../../lib/pagoefectivo/provider-id"
 import { type RowPlan, type Totals, creditLineAmount, planRowChanges, refundedAmount, summaryTotals, summaryValue } from "./plan"
 
 /** Whose books: an order's, or a payment collection's when no order owns it. */
@@ -21,7 +22,7 @@ export type BooksKey = { order_id: string | null; payment_collection_id: string 
 export type BooksReport = {
   books: BooksKey
   /** Row changes made (empty when the books already agreed). */
-  changes: Partial<Record<keyof Omit<RowPlan, "counted" | "notCounted" | "waiting" | "undone">, string[]>>
+  changes: Partial<Record<keyof Omit<RowPlan, "counted" | "notCounted" | "waiting" | "undone" | "creditLines">, string[]>>
   collections: { id: string; refunded_amount: string }[]
   summary: boolean
   creditLines: string[]
@@ -54,7 +55,26 @@ export function booksOf(records: Pick<RefundRecord, "order_id" | "payment_collec
 
 export async function convergeBooks(container: MedusaContainer, books: BooksKey): Promise<BooksReport> {
   const locking = container.resolve(Modules.LOCKING)
+  warnIfLocalLocking(container, locking)
   return locking.execute(booksLockKey(books), () => converge(container, books), { timeout: LOCK_TIMEOUT_SECONDS })
+}
+
+let lockingChecked = false
+
+/**
+ * Medusa's in-memory locking serializes within one process only. With a shared event bus (Redis)
+ * the store runs on several processes, which then converge the same books at once: said once.
+ */
+function warnIfLocalLocking(container: MedusaContainer, locking: unknown) {
+  if (lockingChecked) return
+  lockingChecked = true
+  const provider = String((locking as { defaultProviderId?: string }).defaultProviderId ?? "")
+  const bus = (container.resolve(Modules.EVENT_BUS) as object).constructor?.name ?? ""
+  if (provider.includes("in-memory") && !/local/i.test(bus)) {
+    container.resolve(ContainerRegistrationKeys.LOGGER).warn(
+      `pagoefectivo: Medusa's Locking module uses its in-memory provider while the event bus (${bus}) is shared: on several instances the convergence of an order's books is not serialized. Configure @medusajs/medusa/locking-redis (or locking-postgres) as the default locking provider.`
+    )
+  }
 }
 
 type PaymentModule = {
@@ -73,6 +93,7 @@ type OrderModule = {
   listOrderCreditLines(filters: object, config?: object): Promise<any[]>
   softDeleteOrderTransactions(ids: string[]): Promise<unknown>
   restoreOrderTransactions(ids: string[]): Promise<unknown>
+  updateOrderTransactions(data: object[]): Promise<unknown>
   addOrderTransactions(data: object[]): Promise<unknown>
   updateOrderSummaries(data: object[]): Promise<unknown>
 }
@@ -88,7 +109,7 @@ async function converge(container: MedusaContainer, books: BooksKey): Promise<Bo
   const orderRow = books.order_id ? (await order.listOrders({ id: books.order_id }, { select: ["id", "version", "status"] }))[0] : null
   const orderId: string | null = orderRow?.id ?? null
   const collectionIds = await collectionsOf(container, books, records)
-  const payments = collectionIds.length ? await payment.listPayments({ payment_collection_id: collectionIds }, { select: ["id", "payment_collection_id"] }) : []
+  const payments = collectionIds.length ? await payment.listPayments({ payment_collection_id: collectionIds }, { select: ["id", "payment_collection_id", "provider_id"] }) : []
   const paymentIds = payments.map((p) => p.id as string)
   const refundRows = async () =>
     paymentIds.length ? payment.listRefunds({ payment_id: paymentIds }, { select: ["id", "payment_id", "amount", "created_at", "deleted_at"], withDeleted: true }) : []
@@ -97,13 +118,18 @@ async function converge(container: MedusaContainer, books: BooksKey): Promise<Bo
 
   // 1. rows: each refund's Refund row and order transaction stand, or not, as its record says
   const now = await pe.refundRequests().now()
+  const creditLinesOf = async () =>
+    orderId ? (await order.listOrderCreditLines({ order_id: orderId, reference: "pagoefectivo_refund" }, { select: ["id", "reference_id"] })).map((c) => c.reference_id as string) : []
   const plan = planRowChanges({
     now,
     graceSeconds: pe.options.refundCallLeaseSeconds,
     orderId,
     records,
+    pagoEfectivoPayments: payments.filter((p) => isPagoEfectivoProvider(p.provider_id)).map((p) => p.id),
+    otherPayments: payments.filter((p) => !isPagoEfectivoProvider(p.provider_id)).map((p) => p.id),
     refunds: await refundRows(),
     transactions: await refundTransactions(),
+    creditLines: await creditLinesOf(),
   })
   report.waiting = plan.waiting
   report.undone = plan.undone
@@ -123,7 +149,9 @@ async function converge(container: MedusaContainer, books: BooksKey): Promise<Bo
   await failpoint(FAILPOINTS.booksMidway, { order_id: orderId, plan })
   if (plan.softDeleteTransactions.length) await order.softDeleteOrderTransactions(plan.softDeleteTransactions)
   if (plan.restoreTransactions.length) await order.restoreOrderTransactions(plan.restoreTransactions)
+  if (plan.rekeyTransactions.length) await order.updateOrderTransactions(plan.rekeyTransactions)
   for (const k of ["softDeleteRefunds", "restoreRefunds", "softDeleteTransactions", "restoreTransactions"] as const) if (plan[k].length) report.changes[k] = plan[k]
+  if (plan.rekeyTransactions.length) report.changes.rekeyTransactions = plan.rekeyTransactions.map((t) => t.id)
   if (plan.createRefunds.length) report.changes.createRefunds = plan.createRefunds.map((r) => r.id)
 
   // 2. sums: the collections' refunded amounts and the order's summary, from what now stands
@@ -152,16 +180,42 @@ async function converge(container: MedusaContainer, books: BooksKey): Promise<Bo
 
   // 3. refunds PagoEfectivo has that Medusa never booked on the order, booked as Medusa's refund
   //    workflow books them: the transaction, and a credit line for what the refund leaves over what
-  //    the order already owed the shopper
+  //    the order already owed the shopper. The credit line owed is written on the record first, so
+  //    that a run stopped in between is finished by the next one.
+  const canCredit = orderRow && orderRow.status !== "canceled"
   for (const t of plan.createTransactions) {
     const pendingBefore = totals ? summaryValue(totals, "pending_difference") : 0
+    const credit = canCredit ? creditLineAmount(t.amount, pendingBefore) : "0"
+    if (MathBN.gt(MathBN.convert(credit), 0)) await pe.ledger().oweCreditLine(t.refund_id, credit)
     await order.addOrderTransactions([{ order_id: orderId, amount: MathBN.mult(t.amount, -1).toString(), currency_code: t.currency_code.toLowerCase(), reference: "refund", reference_id: t.refund_id }])
     ;(report.changes.createTransactions ??= []).push(t.refund_id)
-    if (orderRow.status !== "canceled" && (await addCreditLine(container, order, orderId!, t.refund_id, t.amount, pendingBefore))) report.creditLines.push(t.refund_id)
-    totals = await sums()
+    if (MathBN.gt(MathBN.convert(credit), 0)) plan.creditLines.push({ refund_id: t.refund_id, amount: credit })
   }
+  for (const c of plan.creditLines) {
+    if (!canCredit) {
+      await pe.ledger().oweCreditLine(c.refund_id, null)
+      continue
+    }
+    try {
+      await createOrderCreditLinesWorkflow(container).run({
+        input: { id: orderId!, credit_lines: [{ amount: MathBN.convert(c.amount).toNumber(), reference: "pagoefectivo_refund", reference_id: c.refund_id }] },
+      })
+      await pe.ledger().oweCreditLine(c.refund_id, null)
+      report.creditLines.push(c.refund_id)
+    } catch (e) {
+      // e.g. an order change in progress: still owed, the next run writes it
+      logger.warn(`pagoefectivo: the credit line of refund ${c.refund_id} on order ${orderId} could not be written yet: ${(e as Error).message}`)
+      report.waiting.push(c.refund_id)
+    }
+  }
+  if (plan.createTransactions.length || report.creditLines.length) totals = await sums()
 
   await pe.ledger().noteCounted(plan.counted, plan.notCounted)
+  // a refund counted again (a verdict of ours that PagoEfectivo overruled): its keyed request too
+  for (const refundId of plan.counted) {
+    const record = records.find((r) => r.refund_id === refundId)!
+    await pe.refundRequests().revive(refundId, record.status === "completed" ? "ok" : "pending")
+  }
   if (Object.keys(report.changes).length || report.collections.length || report.summary) {
     logger.info(`pagoefectivo: books of ${orderId ?? books.payment_collection_id} converged: ${JSON.stringify({ ...report.changes, collections: report.collections, summary: report.summary, creditLines: report.creditLines })}`)
   }
@@ -185,19 +239,4 @@ async function currentSummary(order: OrderModule, orderId: string): Promise<{ id
   const [{ version }] = await order.listOrders({ id: orderId }, { select: ["id", "version"] })
   const [summary] = await order.listOrderSummaries({ order_id: orderId, version }, { select: ["id", "totals"] })
   return summary ?? null
-}
-
-/**
- * The credit line Medusa's refund workflow would have added with this refund, once (its
- * reference_id is the refund id). Answers whether one was added.
- */
-async function addCreditLine(container: MedusaContainer, order: OrderModule, orderId: string, refundId: string, amount: string, pendingBefore: BigNumberInput): Promise<boolean> {
-  const existing = await order.listOrderCreditLines({ order_id: orderId, reference: "pagoefectivo_refund", reference_id: refundId }, { select: ["id"] })
-  if (existing.length) return false
-  const credit = creditLineAmount(amount, pendingBefore)
-  if (!MathBN.gt(MathBN.convert(credit), 0)) return false
-  await createOrderCreditLinesWorkflow(container).run({
-    input: { id: orderId, credit_lines: [{ amount: MathBN.convert(credit).toNumber(), reference: "pagoefectivo_refund", reference_id: refundId }] },
-  })
-  return true
 }

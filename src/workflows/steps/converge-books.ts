@@ -1,3 +1,4 @@
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { StepResponse, createStep } from "@medusajs/framework/workflows-sdk"
 import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
@@ -14,7 +15,11 @@ export type ConvergeBooksInput = {
  * Converges the books of the given refunds (or books): Medusa's Refund rows, order transactions,
  * payment collection and order summary become what the refund records say (see
  * src/workflows/books/). No compensation, on purpose: it only moves Medusa's books towards the
- * facts, and running it again is harmless, so undoing it would only bring a wrong state back.
+ * facts, and running it again is harmless, so undoing it would only bring a wrong state back. For
+ * the same reason it never fails the workflow it is in (which would undo the verdict's other
+ * consequences): books it could not converge now (a lock held too long, a database error) are
+ * reported with the error and left to the reconciliation's sweep, which finds every order whose
+ * books disagree with its records.
  */
 export const convergeBooksStep = createStep("pagoefectivo-converge-books", async (input: ConvergeBooksInput, { container }) => {
   const books = [...(input.books ?? [])]
@@ -22,7 +27,15 @@ export const convergeBooksStep = createStep("pagoefectivo-converge-books", async
     const records = await container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE).ledger().getMany(input.refund_ids)
     books.push(...booksOf(records))
   }
-  const reports: BooksReport[] = []
-  for (const b of booksOf(books)) reports.push(await convergeBooks(container, b))
+  const reports: (BooksReport & { error?: string })[] = []
+  for (const b of booksOf(books)) {
+    try {
+      reports.push(await convergeBooks(container, b))
+    } catch (e) {
+      const error = (e as Error)?.message ?? String(e)
+      container.resolve(ContainerRegistrationKeys.LOGGER).warn(`pagoefectivo: the books of ${b.order_id ?? b.payment_collection_id} could not be converged now (${error}); the reconciliation's sweep will`)
+      reports.push({ books: b, changes: {}, collections: [], summary: false, creditLines: [], waiting: [], undone: [], error })
+    }
+  }
   return new StepResponse(reports)
 })

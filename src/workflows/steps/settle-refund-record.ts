@@ -34,7 +34,8 @@ const sameOutcome = (a: string, b: string) => a === b || (isFailure(a) && isFail
 
 /**
  * Moves the refund record to the result, unless it is final already (the first final word wins;
- * a contradicting one is kept as an anomaly). No compensation, on purpose: the result is a fact
+ * a contradicting one is kept as an anomaly), with one exception: PagoEfectivo completing a refund
+ * we had judged failed overrules us (the money moved). No compensation, on purpose: the result is a fact
  * (PagoEfectivo's, or staff's for a bank transfer), and the books follow it in this run or the
  * next; rolling the fact back because a later step failed would lose it.
  */
@@ -53,6 +54,13 @@ export const settleRefundRecordStep = createStep("pagoefectivo-settle-refund-rec
   }
   if (FINAL.includes(record.status)) {
     if (sameOutcome(record.status, input.status)) return new StepResponse<RefundResultOutcome>({ kind: "duplicate", record })
+    if (record.status === "failed" && input.status === "completed" && input.source !== "manual") {
+      // "failed" was our verdict (nothing refunded, as far as we could tell); PagoEfectivo's word
+      // that it completed the refund wins: the money moved, Medusa must count it again
+      const overruled = await ledger.settleAnswer(input.refund_id, { status: "completed", reference_id: input.reference_id ?? null })
+      logger.warn(`pagoefectivo: anomaly: refund ${input.refund_id} was failed, PagoEfectivo now says completed; counted again`)
+      return new StepResponse<RefundResultOutcome>({ kind: "applied", record: overruled, message: overruled?.anomaly ?? undefined })
+    }
     return anomaly(record, `refund ${input.refund_id} is ${record.status} but the ${input.source} says ${input.status}; not applied`)
   }
   const manual = input.source === "manual"

@@ -59,6 +59,11 @@ const PagoEfectivoRefund = model
      * still be processing it: nobody judges the refund (option refundCallLeaseSeconds).
      */
     call_lease_until: model.dateTime().nullable(),
+    /**
+     * The credit line owed with an order transaction the plugin booked itself (as Medusa's refund
+     * workflow would have), until it is written: a crash in between is finished by the next run.
+     */
+    credit_line_owed: model.text().nullable(),
   })
   .indexes([
     { on: ["refund_id"], unique: true },

@@ -14,11 +14,12 @@ const record = (refund_id: string, status: RecordFact["status"], extra: Partial<
   failure_reason: null,
   failure_code: null,
   reversed_at: null,
+  credit_line_owed: null,
   ...extra,
 })
 const row = (id: string, extra: Partial<BooksFacts["refunds"][number]> = {}) => ({ id, payment_id: "pay_1", amount: 40, created_at: ago(600), deleted_at: null, ...extra })
 const trx = (id: string, refundId: string, extra: Partial<BooksFacts["transactions"][number]> = {}) => ({ id, amount: -40, reference: "refund", reference_id: refundId, created_at: ago(590), deleted_at: null, ...extra })
-const facts = (f: Partial<BooksFacts>): BooksFacts => ({ now, graceSeconds: 60, orderId: "order_1", records: [], refunds: [], transactions: [], ...f })
+const facts = (f: Partial<BooksFacts>): BooksFacts => ({ now, graceSeconds: 60, orderId: "order_1", records: [], pagoEfectivoPayments: ["pay_1"], otherPayments: ["pay_card"], refunds: [], transactions: [], creditLines: [], ...f })
 
 describe("planRowChanges: what Medusa's rows must be, from the records", () => {
   it("a rejected refund loses its Refund row and every order transaction of it", () => {
@@ -94,10 +95,52 @@ describe("planRowChanges: what Medusa's rows must be, from the records", () => {
     expect(plan.waiting).toEqual([])
   })
 
-  it("rows of refunds without a record (another provider's) are never touched", () => {
-    const plan = planRowChanges(facts({ records: [], refunds: [row("ref_other")], transactions: [trx("t1", "ref_other")] }))
+  it("rows of another provider's refunds are never touched, nor its order cancellation's booking", () => {
+    const plan = planRowChanges(
+      facts({ records: [], refunds: [row("ref_other", { payment_id: "pay_card" }), row("ref_other_gone", { payment_id: "pay_card", deleted_at: ago(5) })], transactions: [trx("t1", "ref_other"), trx("t2", "ref_other_gone"), trx("t3", "pay_card")] })
+    )
     expect(plan.softDeleteRefunds).toEqual([])
     expect(plan.softDeleteTransactions).toEqual([])
+  })
+
+  it("a Refund row of ours with no record (the process died before any call) stops counting once its grace is over", () => {
+    expect(planRowChanges(facts({ refunds: [row("ref_orphan", { created_at: ago(10) })] })).softDeleteRefunds).toEqual([])
+    expect(planRowChanges(facts({ refunds: [row("ref_orphan")] })).softDeleteRefunds).toEqual(["ref_orphan"])
+  })
+
+  it("Medusa booking a refund in flight with another refund's amount: the wrong transaction goes at once, the right one comes after", () => {
+    // R2 (20) booked a -20 transaction for R1 (50, still requested) as well as its own
+    const plan = planRowChanges(
+      facts({
+        records: [record("ref_1", "requested", { amount: "50", call_lease_until: new Date(now.getTime() + 30_000), requested_at: ago(2) }), record("ref_2", "completed", { amount: "20" })],
+        refunds: [row("ref_1", { amount: 50, created_at: ago(2) }), row("ref_2", { amount: 20 })],
+        transactions: [trx("t_r1_wrong", "ref_1", { amount: -20, created_at: ago(1) }), trx("t_r2", "ref_2", { amount: -20 })],
+      })
+    )
+    expect(plan.softDeleteTransactions).toEqual(["t_r1_wrong"])
+    expect(plan.createTransactions).toEqual([])
+    expect(plan.waiting).toEqual(["ref_1"])
+  })
+
+  it("order cancellation (Medusa keys its transaction by the payment id): adopted by the refund it is, or removed when that refund failed", () => {
+    const cancel = trx("t_cancel", "pay_1", { amount: -199.9 })
+    const kept = planRowChanges(facts({ records: [record("ref_c", "pending", { amount: "199.90" })], refunds: [row("ref_c", { amount: 199.9 })], transactions: [cancel] }))
+    expect(kept.rekeyTransactions).toEqual([{ id: "t_cancel", reference_id: "ref_c" }])
+    expect(kept.createTransactions).toEqual([])
+    expect(kept.softDeleteTransactions).toEqual([])
+    const failed = planRowChanges(facts({ records: [record("ref_c", "failed", { amount: "199.90" })], transactions: [cancel] }))
+    expect(failed.softDeleteTransactions).toEqual(["t_cancel"])
+  })
+
+  it("a transaction keyed to a refund of ours that no record or row explains is another refund's booking: it goes", () => {
+    const plan = planRowChanges(facts({ records: [], refunds: [], transactions: [trx("t_ghost", "ref_gone", { amount: -20 })] }))
+    expect(plan.softDeleteTransactions).toEqual(["t_ghost"])
+  })
+
+  it("a credit line owed with a transaction the plugin booked is written until it is", () => {
+    const owed = record("ref_1", "completed", { credit_line_owed: "40" })
+    expect(planRowChanges(facts({ records: [owed], refunds: [row("ref_1")], transactions: [trx("t1", "ref_1")] })).creditLines).toEqual([{ refund_id: "ref_1", amount: "40" }])
+    expect(planRowChanges(facts({ records: [owed], refunds: [row("ref_1")], transactions: [trx("t1", "ref_1")], creditLines: ["ref_1"] })).creditLines).toEqual([])
   })
 })
 
