@@ -166,10 +166,10 @@ export function commit(): { sha: string; dirty: boolean } {
  * Writes one run's figures to bench/results/<date>-<short commit>.json (committed: README's
  * figures come from one such file, see bench/table.ts). Answers the file.
  */
-export function writeResults(results: Record<string, unknown>, { startedAt, finishedAt }: { startedAt: Date; finishedAt: Date }): string {
+export function writeResults(results: Record<string, unknown>, { startedAt, finishedAt, suffix }: { startedAt: Date; finishedAt: Date; suffix?: string }): string {
   fs.mkdirSync(RESULTS_DIR, { recursive: true })
   const c = commit()
-  const file = path.join(RESULTS_DIR, `${startedAt.toISOString().slice(0, 10)}-${c.sha.slice(0, 10)}${c.dirty ? "-dirty" : ""}.json`)
+  const file = path.join(RESULTS_DIR, `${startedAt.toISOString().slice(0, 10)}-${c.sha.slice(0, 10)}${c.dirty ? "-dirty" : ""}${suffix ? `-${suffix}` : ""}.json`)
   const doc = { date: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), commit: c.sha, dirty: c.dirty, machine: machine(), argv: process.argv.slice(2), ...results }
   fs.writeFileSync(file, JSON.stringify(doc, null, 2) + "\n")
   return file

@@ -90,7 +90,7 @@ export function figuresBlock(file: string): string[] {
 
 export function newestResults(): string | null {
   if (!fs.existsSync(RESULTS_DIR)) return null
-  const files = fs.readdirSync(RESULTS_DIR).filter((f) => f.endsWith(".json")).sort()
+  const files = fs.readdirSync(RESULTS_DIR).filter((f) => f.endsWith(".json") && !f.endsWith("-soak.json")).sort()
   return files.length ? path.join(RESULTS_DIR, files[files.length - 1]) : null
 }
 

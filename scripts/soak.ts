@@ -285,9 +285,13 @@ function arg(name: string, fallback: number): number {
 }
 
 if (require.main === module) {
+  const startedAt = new Date()
   runSoak({ refunds: arg("refunds", Number(process.env.SOAK_REFUNDS ?? 300)), seed: arg("seed", 7) }).then(
     (r) => {
       process.stdout.write(`[soak] ${r.reconcile}\n`)
+      // one results file per run, committed beside the benchmarks' (README quotes it)
+      const { writeResults } = require("../bench/harness") as typeof import("../bench/harness")
+      process.stdout.write(`[soak] ${path.relative(REPO_ROOT, writeResults({ soak: r }, { startedAt, finishedAt: new Date(), suffix: "soak" }))}\n`)
       for (const m of r.mismatched.slice(0, 20)) process.stdout.write(`[soak] order ${m.order_id}: ${JSON.stringify(m.books)}\n`)
       process.stdout.write(`${r.line}\n`)
       process.exit(r.mismatched.length || r.refundedTwice.length || r.notification5xx ? 1 : 0)
