@@ -49,21 +49,33 @@ medusaIntegrationTestRunner({
         await expectConverged(orderId, 0)
       })
 
-      it("rejected after the provider returned and before Medusa booked the order (forced): the late order transaction is undone", async () => {
+      it("rejected after Medusa read its refunds and before it booked the order (forced): the late order transaction is undone", async () => {
         await sandbox.config({ refunds: { autoSettle: "none" } })
         const { orderId, paymentId } = await shop.paidOrder()
-        const held = holdAtFailpoint(FAILPOINTS.providerRefundReturning)
+        // Medusa's refund workflow, at its order transaction step (it has the refund in hand), waits
+        const orderModule = getContainer().resolve(Modules.ORDER) as any
+        const book = orderModule.addOrderTransactions.bind(orderModule)
+        let atBooking!: (refundId: string) => void
+        let go!: () => void
+        const reached = new Promise<string>((r) => (atBooking = r))
+        const gate = new Promise<void>((r) => (go = r))
+        jest.spyOn(orderModule, "addOrderTransactions").mockImplementationOnce(async (data: any) => {
+          atBooking((Array.isArray(data) ? data[0] : data).reference_id)
+          await gate
+          return book(data)
+        })
         const refunding = shop.refund(paymentId, 40)
-        const { refund_id } = (await held.reached) as { refund_id: string }
-        // PagoEfectivo rejects it while Medusa has its Refund row but has not booked the order yet
-        await sandbox.call("POST", `/__sandbox/refunds/${refund_id}/reject`, { reason: "cuenta destino cerrada", wait: true })
-        await notificationDone(refund_id)
-        expect((await shop.books(orderId)).medusa).toBe(0)
-        held.release()
+        const refundId = await reached
+        // PagoEfectivo rejects it now: the undo finds a Refund row and no order transaction yet
+        await sandbox.call("POST", `/__sandbox/refunds/${refundId}/reject`, { reason: "cuenta destino cerrada", wait: true })
+        await notificationDone(refundId)
+        expect(await shop.books(orderId)).toMatchObject({ medusa: 0, summary: 0 })
+        go()
         expect((await refunding).status).toBe(200)
-        // Medusa then added its order transaction and counted it again: converged back
+        // Medusa then booked its order transaction and counted it again: converged back
         await expectConverged(orderId, 0)
         expect((await recordsOf(orderId))[0]).toMatchObject({ status: "rejected", reversed_at: expect.anything() })
+        jest.restoreAllMocks()
       })
     })
 
