@@ -35,6 +35,8 @@ export type RefundRecord = {
    * it): nobody judges the record. Once past, when the call ended (null: no call was made).
    */
   call_lease_until: Date | null
+  /** "outside": made in PagoEfectivo's own panel and recorded in Medusa afterwards (see outside-refunds.ts). */
+  origin: "medusa" | "outside"
   created_at: Date
   updated_at: Date
 }

@@ -59,6 +59,12 @@ const PagoEfectivoRefund = model
      * still be processing it: nobody judges the refund (option refundCallLeaseSeconds).
      */
     call_lease_until: model.dateTime().nullable(),
+    /**
+     * "medusa": a refund Medusa asked for (the Refund button, a return, a batch line); "outside": a
+     * refund made in PagoEfectivo's own panel, recorded in Medusa from its refund.completed
+     * notification (src/workflows/outside-refund.ts); no call of ours was ever made for it.
+     */
+    origin: model.enum(["medusa", "outside"]).default("medusa"),
   })
   .indexes([
     { on: ["refund_id"], unique: true },
