@@ -30,6 +30,7 @@ const pagoefectivo = {
   refundMode: env.PAGOEFECTIVO_REFUND_MODE,
   manualRefundFallback: env.PAGOEFECTIVO_MANUAL_REFUND_FALLBACK,
   autoRefundOnReturn: env.PAGOEFECTIVO_AUTO_REFUND_ON_RETURN,
+  recordOutsideRefunds: env.PAGOEFECTIVO_RECORD_OUTSIDE_REFUNDS,
   cipEmails: env.PAGOEFECTIVO_CIP_EMAILS,
   cipEmailTemplate: env.PAGOEFECTIVO_CIP_EMAIL_TEMPLATE,
   cipReminderTemplate: env.PAGOEFECTIVO_CIP_REMINDER_TEMPLATE,
