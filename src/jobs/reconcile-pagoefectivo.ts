@@ -11,9 +11,10 @@ export default async function reconcilePagoEfectivoJob(container: MedusaContaine
   await runReconciliation(container, "job")
 }
 
-const every = Math.min(Math.max(Number(process.env.PAGOEFECTIVO_RECONCILE_EVERY_MINUTES) || 5, 1), 59)
+/** How often the job runs, in minutes (read when the job loads: Medusa fixes schedules at boot). */
+export const RECONCILE_EVERY_MINUTES = Math.min(Math.max(Number(process.env.PAGOEFECTIVO_RECONCILE_EVERY_MINUTES) || 5, 1), 59)
 
 export const config = {
   name: "pagoefectivo-reconcile",
-  schedule: `*/${every} * * * *`,
+  schedule: `*/${RECONCILE_EVERY_MINUTES} * * * *`,
 }
