@@ -104,5 +104,6 @@ module.exports = defineConfig({
     { resolve: "./src/modules/pagoefectivo", options: pagoefectivo },
     ...redisModules,
     ...notificationModules,
+    ...(env.MEDUSA_FF_RBAC === "true" ? [{ resolve: "@medusajs/medusa/rbac" }] : []),
   ],
 })
