@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import type { ExecArgs, MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { readBatchCsv } from "../lib/csv-batch"
+import { csvBatchKey } from "../lib/sha256"
 import { ORDER_PAYMENT_FIELDS, pagoEfectivoPaymentIds } from "../workflows/refund-once"
 import { type BatchItem, type BatchProblem, MAX_BATCH_ITEMS, batchItemSchema, checkPayments, runRefundBatch } from "../workflows/refund-batch"
 
@@ -22,7 +22,7 @@ export default async function refundBatchFromCsv({ container, args }: ExecArgs) 
   const [file, key] = args ?? []
   if (!file) throw new Error("usage: npx medusa exec ./src/scripts/refund-batch.ts <file.csv> [batch key]")
   const text = readFileSync(file, "utf8")
-  const batchKey = key ?? `csv-${createHash("sha256").update(text).digest("hex").slice(0, 24)}`
+  const batchKey = key ?? csvBatchKey(text)
 
   const { items, lines, problems } = await readLines(container, text)
   if (problems.length) {

@@ -27,3 +27,15 @@ describe("readBatchCsv (the batch file of the CSV script and of the admin's Pago
     expect(readBatchCsv('pay_1,"2').problems).toEqual([{ line: null, field: null, message: "line 1: a quoted field is not closed" }])
   })
 })
+
+describe("sha256Hex / csvBatchKey (the same batch key for a file in the browser as in the CSV script)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { createHash } = require("node:crypto") as typeof import("node:crypto")
+  const { csvBatchKey, sha256Hex } = require("../sha256") as typeof import("../sha256")
+  it("matches node:crypto on empty, short, multi-block and non-ASCII texts", () => {
+    for (const text of ["", "abc", "pay_1,10.50,talla\r\n".repeat(40), "añadir ñandú, €, 日本 😀", "x".repeat(55), "x".repeat(56), "x".repeat(64)]) {
+      expect(sha256Hex(text)).toBe(createHash("sha256").update(text).digest("hex"))
+    }
+    expect(csvBatchKey("pay_1,10\n")).toBe(`csv-${createHash("sha256").update("pay_1,10\n").digest("hex").slice(0, 24)}`)
+  })
+})
