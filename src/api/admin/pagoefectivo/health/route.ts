@@ -24,7 +24,7 @@ export type AdminPagoEfectivoHealthResponse = {
     every_minutes: number
     after_minutes: number
     last_run: ReconcileRunView | null
-    /** No run for more than twice the schedule (or none at all): the job may not be running. */
+    /** No run for more than twice the schedule (since the last one, or since this process started): the job may not be running. */
     overdue: boolean
   }
 }
@@ -41,7 +41,10 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfect
   const o = pe.options
   const [last] = await pe.reconcileRuns().list(null, 1)
   const lastAt = await pe.operations().lastNotificationAt()
-  const overdue = !last || Date.now() - new Date(last.started_at).getTime() > 2 * RECONCILE_EVERY_MINUTES * 60_000 + 60_000
+  // overdue: no run for twice the schedule (and a minute), counted from the last run, or, when
+  // none was ever kept, from when this process started
+  const bound = 2 * RECONCILE_EVERY_MINUTES * 60_000 + 60_000
+  const overdue = last ? Date.now() - new Date(last.started_at).getTime() > bound : process.uptime() * 1000 > bound
   res.json({
     refund_mode: o.refundMode,
     environment: o.environment,
