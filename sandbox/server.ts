@@ -1156,10 +1156,7 @@ ${
         `The refund window of ${config.refundWindowDays} days after payment has passed.`
       )
     }
-    const refunded = [...this.state.refunds.values()]
-      .filter((r) => r.cip === body.cip && r.status !== "rejected")
-      .reduce((sum, r) => sum + toCents(r.amount), 0)
-    const refundable = toCents(cip.amount) - refunded
+    const refundable = this.refundableCents(cip, body.cip)
     if (toCents(body.amount) > refundable) {
       return apiError(
         422,
@@ -1171,21 +1168,16 @@ ${
       return apiError(422, REFUND_CODES.INSUFFICIENT_BALANCE, "The merchant's balance cannot cover the refund.")
     }
 
-    const refund: SandboxRefund = {
+    const refund = this.newRefund({
       refundId: body.refundId,
-      referenceId: `RF${String(this.seq.refund++).padStart(8, "0")}`,
       cip: body.cip,
       transactionCode: body.transactionCode,
       merchantOrderId: body.merchantOrderId,
       amount: body.amount,
       currency: body.currency,
       requestReason: body.reason ?? null,
-      status: "pending",
-      dateCreation: new Date(),
-      dateProcessed: null,
-      rejectReason: null,
       traceId: ctx.cid,
-    }
+    })
     this.state.refunds.set(refund.refundId, refund)
     this.state.counters.refundsCreated++
     if (config.merchantBalance !== null) {
@@ -1208,6 +1200,19 @@ ${
       }
     }
     return success(201, this.refundData(refund, false))
+  }
+
+  /** A new refund, pending, with the next referenceId. */
+  private newRefund(r: Omit<SandboxRefund, "referenceId" | "status" | "dateCreation" | "dateProcessed" | "rejectReason">): SandboxRefund {
+    return { ...r, referenceId: `RF${String(this.seq.refund++).padStart(8, "0")}`, status: "pending", dateCreation: new Date(), dateProcessed: null, rejectReason: null }
+  }
+
+  /** What is still refundable on a CIP, in cents: its amount less its refunds (under `key`, as sent) not rejected. */
+  private refundableCents(cip: SandboxCip, key = String(cip.cip)): number {
+    const refunded = [...this.state.refunds.values()]
+      .filter((r) => r.cip === key && r.status !== "rejected")
+      .reduce((sum, r) => sum + toCents(r.amount), 0)
+    return toCents(cip.amount) - refunded
   }
 
   private getRefund(ctx: Ctx, refundId: string): Reply {
@@ -1421,32 +1426,25 @@ ${
     if (cip.status !== "paid") return controlError(409, `CIP ${cip.cip} is ${cip.status}, not paid`)
     const refundId = body.refundId ?? `panel-${randomUUID()}`
     if (this.state.refunds.has(refundId)) return controlError(409, `refund ${refundId} exists already`)
-    const refunded = [...this.state.refunds.values()]
-      .filter((r) => r.cip === String(cip.cip) && r.status !== "rejected")
-      .reduce((sum, r) => sum + toCents(r.amount), 0)
-    if (toCents(body.amount) > toCents(cip.amount) - refunded) {
-      return controlError(409, `the amount is above what is still refundable on CIP ${cip.cip} (${((toCents(cip.amount) - refunded) / 100).toFixed(2)})`)
+    const refundable = this.refundableCents(cip)
+    if (toCents(body.amount) > refundable) {
+      return controlError(409, `the amount is above what is still refundable on CIP ${cip.cip} (${(refundable / 100).toFixed(2)})`)
     }
     const config = this.state.config
     if (config.merchantBalance !== null) {
       if (toCents(body.amount) > toCents(config.merchantBalance)) return controlError(409, "the merchant's balance cannot cover the refund")
       config.merchantBalance = (toCents(config.merchantBalance) - toCents(body.amount)) / 100
     }
-    const refund: SandboxRefund = {
+    const refund = this.newRefund({
       refundId,
-      referenceId: `RF${String(this.seq.refund++).padStart(8, "0")}`,
       cip: String(cip.cip),
       transactionCode: cip.transactionCode,
       merchantOrderId: "",
       amount: body.amount,
       currency: cip.currency,
       requestReason: body.reason ?? null,
-      status: "pending",
-      dateCreation: new Date(),
-      dateProcessed: null,
-      rejectReason: null,
       traceId: ctx.cid,
-    }
+    })
     this.state.refunds.set(refundId, refund)
     const delivery = this.settle(refund, "complete", undefined, body.notify ?? true)
     if (body.wait) await delivery

@@ -19,7 +19,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core"
 import { Client } from "pg"
 import { checkoutWithCip } from "../../scripts/lib/storefront"
 import { SANDBOX_DEFAULTS } from "../../sandbox/server"
-import { apis, describeInChromium, launchChromium, loginToAdmin, screenshots, until } from "./lib/browser"
+import { apis, closeAll, describeInChromium, launchChromium, loginToAdmin, screenshots, until } from "./lib/browser"
 import { type Stack, startStack } from "./lib/stack"
 
 const UI_TIMEOUT = 20_000
@@ -74,14 +74,7 @@ describeE2e("admin: the PagoEfectivo page (headless Chromium)", () => {
     await loginToAdmin(page, stack.medusaUrl, UI_TIMEOUT)
   }, 15 * 60_000)
 
-  afterAll(async () => {
-    await context?.close().catch(() => undefined)
-    await browser?.close().catch(() => undefined)
-    if (stack) {
-      process.stderr.write(`[e2e] timings: ${JSON.stringify(stack.timings)}\n`)
-      await stack.stop()
-    }
-  }, 60_000)
+  afterAll(() => closeAll(context, browser, stack), 60_000)
 
   it("is in the sidebar; the queue lists a refund verifying for long and an anomaly; Check now settles the refund", async () => {
     const { orderId, cip } = await orderPaidByCip()

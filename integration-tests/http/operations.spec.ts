@@ -19,15 +19,7 @@ medusaIntegrationTestRunner({
   testSuite: ({ api, getContainer }) => {
     const shop = useStore(api, getContainer, sandbox)
 
-    const http = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(shop.baseUrl + path, {
-        method,
-        headers: { ...shop.admin, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      const text = await res.text()
-      return { status: res.status, body: text ? JSON.parse(text) : undefined }
-    }
+    const http = (method: string, path: string, body?: unknown) => shop.call(method, path, body)
     const get = async (path: string) => {
       const res = await http("GET", path)
       expect([path, res.status]).toEqual([path, 200])

@@ -16,15 +16,7 @@ medusaIntegrationTestRunner({
   testSuite: ({ api, getContainer }) => {
     const shop = useStore(api, getContainer, sandbox)
 
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(shop.baseUrl + path, {
-        method,
-        headers: { ...shop.admin, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      const text = await res.text()
-      return { status: res.status, body: text ? JSON.parse(text) : undefined }
-    }
+    const call = (method: string, path: string, body?: unknown) => shop.call(method, path, body)
     const queue = async () => {
       const res = await call("GET", "/admin/pagoefectivo/attention")
       expect(res.status).toBe(200)

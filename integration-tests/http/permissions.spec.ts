@@ -22,15 +22,7 @@ medusaIntegrationTestRunner({
   testSuite: ({ api, getContainer }) => {
     const shop = useStore(api, getContainer, sandbox)
 
-    const http = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
-      const res = await fetch(shop.baseUrl + path, {
-        method,
-        headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      const text = await res.text()
-      return { status: res.status, body: text ? JSON.parse(text) : undefined }
-    }
+    const http = (method: string, path: string, headers: Record<string, string>, body?: unknown) => shop.call(method, path, body, headers)
     const login = async (email: string, password: string) => {
       const res = await http("POST", "/auth/user/emailpass", {}, { email, password })
       expect(res.status).toBe(200)

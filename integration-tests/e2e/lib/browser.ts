@@ -36,6 +36,16 @@ export async function launchChromium(): Promise<{ browser: Browser; context: Bro
   return { browser, context, page: await context.newPage() }
 }
 
+/** Closes the browser and stops the stack (printing its timings), whatever started. */
+export async function closeAll(context: BrowserContext | undefined, browser: Browser | undefined, stack: Stack | undefined) {
+  await context?.close().catch(() => undefined)
+  await browser?.close().catch(() => undefined)
+  if (stack) {
+    process.stderr.write(`[e2e] timings: ${JSON.stringify(stack.timings)}\n`)
+    await stack.stop()
+  }
+}
+
 /** The admin's own login page, as staff log in. */
 export async function loginToAdmin(page: Page, medusaUrl: string, timeout: number) {
   await page.goto(`${medusaUrl}/app/login`)
@@ -45,13 +55,16 @@ export async function loginToAdmin(page: Page, medusaUrl: string, timeout: numbe
   await page.waitForURL((url) => !url.pathname.endsWith("/login"), { timeout })
 }
 
-/** NN-<prefix>-name.png of the window, and a step that leaves one behind when it fails. */
-export function screenshots(page: () => Page, prefix: string) {
+/**
+ * [<prefix>-]NN-name.png of the window (or what `shoot` makes of that file name), and a step that
+ * leaves one behind when it fails.
+ */
+export function screenshots(page: () => Page, prefix: string, shoot?: (file: string) => Promise<void>) {
   let shot = 0
   const screenshot = async (name: string) => {
     shot++
-    const file = path.join(ARTIFACTS, `${prefix}-${String(shot).padStart(2, "0")}-${name}.png`)
-    await page().screenshot({ path: file }).catch(() => undefined)
+    const file = path.join(ARTIFACTS, `${prefix ? `${prefix}-` : ""}${String(shot).padStart(2, "0")}-${name}.png`)
+    await (shoot ? shoot(file) : page().screenshot({ path: file }).then(() => undefined)).catch(() => undefined)
     return file
   }
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {

@@ -32,6 +32,15 @@ async function paymentsOfOrders(orderIds: string[]): Promise<Map<string, string>
   return found
 }
 
+const DateField = ({ id, label, value, onChange }: { id: string; label: string; value: string; onChange: (v: string) => void }) => (
+  <div className="flex flex-col gap-y-1">
+    <Label htmlFor={id} size="small">
+      {label}
+    </Label>
+    <Input id={id} type="date" size="small" value={value} onChange={(e) => onChange(e.target.value)} />
+  </div>
+)
+
 /**
  * Finance: the refunds export of a date range (GET /admin/pagoefectivo/refunds/export), and batch
  * refunds from an uploaded CSV (POST /admin/pagoefectivo/refunds/batch) with a result per line. The
@@ -115,18 +124,8 @@ export const Finance = () => {
           {t("pagoefectivo.ops.finance.exportDescription")}
         </Text>
         <div className="flex flex-wrap items-end gap-3">
-          <div className="flex flex-col gap-y-1">
-            <Label htmlFor="pe-export-from" size="small">
-              {t("pagoefectivo.ops.finance.from")}
-            </Label>
-            <Input id="pe-export-from" type="date" size="small" value={from} onChange={(e) => setFrom(e.target.value)} />
-          </div>
-          <div className="flex flex-col gap-y-1">
-            <Label htmlFor="pe-export-to" size="small">
-              {t("pagoefectivo.ops.finance.to")}
-            </Label>
-            <Input id="pe-export-to" type="date" size="small" value={to} onChange={(e) => setTo(e.target.value)} />
-          </div>
+          <DateField id="pe-export-from" label={t("pagoefectivo.ops.finance.from")} value={from} onChange={setFrom} />
+          <DateField id="pe-export-to" label={t("pagoefectivo.ops.finance.to")} value={to} onChange={setTo} />
           <Button size="small" variant="secondary" isLoading={download.isPending && download.variables === "csv"} onClick={() => download.mutate("csv")}>
             {t("pagoefectivo.ops.finance.downloadCsv")}
           </Button>

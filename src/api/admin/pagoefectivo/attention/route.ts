@@ -3,7 +3,7 @@ import { MathBN } from "@medusajs/framework/utils"
 import { z } from "zod"
 import { PAGOEFECTIVO_MODULE } from "../../../../modules/pagoefectivo"
 import { AWAITING_GATEWAY_STATUSES, type RefundRecord } from "../../../../modules/pagoefectivo/ledger"
-import type { AttentionKind, AttentionRow } from "../../../../modules/pagoefectivo/operations-sql"
+import type { AttentionRow } from "../../../../modules/pagoefectivo/operations-sql"
 import type PagoEfectivoModuleService from "../../../../modules/pagoefectivo/service"
 import { parseOr400 } from "../orders/view"
 import { type Page, iso, pageOf, pagingShape } from "../paging"
@@ -18,21 +18,10 @@ const Query = z.object(pagingShape).strict()
  */
 export type AttentionAction = "check" | "mark_transferred" | "mark_failed" | "retry_return" | "record"
 
-export type AttentionItem = {
-  kind: AttentionKind
-  key: string
+/** A queue row: the query's row (see AttentionRow), its time as ISO, and the actions it offers. */
+export type AttentionItem = Omit<AttentionRow, "at" | "at_text"> & {
   /** Requested (refunds), last changed (returns) or received (refunds made in PagoEfectivo's panel). */
   at: string
-  order_id: string | null
-  refund_id: string | null
-  return_id: string | null
-  notification_id: string | null
-  cip: string | null
-  amount: string | null
-  currency_code: string | null
-  status: string
-  detail: string | null
-  anomaly: string | null
   actions: AttentionAction[]
 }
 

@@ -5,17 +5,8 @@ import { iso } from "../paging"
  * A stored notification as the PagoEfectivo page shows it. `payload` is the body PagoEfectivo
  * signed, as parsed and stored: it holds no credential, and the signature is never stored.
  */
-export type NotificationView = {
-  id: string
-  key: string
-  event_type: string
-  cip: string | null
-  refund_id: string | null
-  /** received, processed, failed, ignored, unmatched, anomaly or deferred */
-  status: string
-  error: string | null
-  deliveries: number
-  payload: unknown
+export type NotificationView = Omit<NotificationRow, "created_at" | "updated_at" | "at_text"> & {
+  /** When it first arrived (redeliveries count in `deliveries`). */
   received_at: string
   updated_at: string
 }
