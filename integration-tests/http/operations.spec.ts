@@ -174,6 +174,7 @@ medusaIntegrationTestRunner({
         ["GET", "/admin/pagoefectivo/attention?limit=ten", undefined, /^Invalid query\.limit/],
         ["GET", "/admin/pagoefectivo/attention?cursor=not-a-cursor", undefined, /^Invalid query\.cursor: is not a cursor this route answered/],
         ["GET", `/admin/pagoefectivo/attention?cursor=${Buffer.from(JSON.stringify(["yesterday", "k"])).toString("base64url")}`, undefined, /^Invalid query\.cursor/],
+        ["GET", `/admin/pagoefectivo/attention?cursor=${Buffer.from(JSON.stringify(["2026-02-30 25:00:00+00", "k"])).toString("base64url")}`, undefined, /^Invalid query\.cursor/],
         ["GET", "/admin/pagoefectivo/attention?sort=amount", undefined, /^Invalid query/],
         ["GET", "/admin/pagoefectivo/notifications?status=lost", undefined, /^Invalid query\.status/],
         ["GET", "/admin/pagoefectivo/notifications?status=", undefined, /^Invalid query\.status: must name at least one status/],

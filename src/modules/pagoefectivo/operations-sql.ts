@@ -189,9 +189,18 @@ export function decodeCursor(text: string): Cursor | null {
   try {
     const parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8"))
     if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== "string" || typeof parsed[1] !== "string") return null
-    if (!/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)$/.test(parsed[0]) || parsed[1].length > 200) return null
+    if (!isTimestamp(parsed[0]) || parsed[1].length > 200) return null
     return { at: parsed[0], key: parsed[1] }
   } catch {
     return null
   }
+}
+
+/** A timestamp as PostgreSQL writes one (`2026-12-01 17:07:17.123456+00`) that names a real instant. */
+function isTimestamp(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(?:([+-])(\d{2})(?::?(\d{2}))?|Z)$/.exec(text)
+  if (!m) return false
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number)
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate()
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour < 24 && minute < 60 && second < 60 && (m[9] === undefined || Number(m[9]) <= 15) && (m[10] === undefined || Number(m[10]) < 60)
 }
