@@ -30,6 +30,7 @@ const pagoefectivo = {
   refundMode: env.PAGOEFECTIVO_REFUND_MODE,
   manualRefundFallback: env.PAGOEFECTIVO_MANUAL_REFUND_FALLBACK,
   autoRefundOnReturn: env.PAGOEFECTIVO_AUTO_REFUND_ON_RETURN,
+  recordOutsideRefunds: env.PAGOEFECTIVO_RECORD_OUTSIDE_REFUNDS,
   cipEmails: env.PAGOEFECTIVO_CIP_EMAILS,
   cipEmailTemplate: env.PAGOEFECTIVO_CIP_EMAIL_TEMPLATE,
   cipReminderTemplate: env.PAGOEFECTIVO_CIP_REMINDER_TEMPLATE,
@@ -103,5 +104,6 @@ module.exports = defineConfig({
     { resolve: "./src/modules/pagoefectivo", options: pagoefectivo },
     ...redisModules,
     ...notificationModules,
+    ...(env.MEDUSA_FF_RBAC === "true" ? [{ resolve: "@medusajs/medusa/rbac" }] : []),
   ],
 })

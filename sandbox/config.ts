@@ -218,3 +218,20 @@ export const settleBodySchema = z
     wait: z.boolean().optional(),
   })
   .strict()
+
+/**
+ * Body of POST /__sandbox/cips/{cip}/refunds: a refund made "in PagoEfectivo's panel", not asked
+ * for by the merchant's API. `refundId` defaults to a fresh one.
+ */
+export const panelRefundBodySchema = z
+  .object({
+    amount: z
+      .number({ error: "is required: a number with at most 2 decimals" })
+      .positive("must be above 0")
+      .refine((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, "must have at most 2 decimals"),
+    reason: z.string().min(1).max(200).optional(),
+    refundId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1-64 letters, digits or _ . : -").optional(),
+    notify: z.boolean().optional(),
+    wait: z.boolean().optional(),
+  })
+  .strict()

@@ -41,6 +41,7 @@ import {
   DEFAULT_CONFIG,
   expireBodySchema,
   faultsBodySchema,
+  panelRefundBodySchema,
   payBodySchema,
   SandboxConfig,
   SandboxConfigPatch,
@@ -496,6 +497,7 @@ class Sandbox {
       }),
       r("POST", "/__sandbox/cips/{cip}/pay", "control", (c, p) => this.controlPay(c, p[0])),
       r("POST", "/__sandbox/cips/{cip}/expire", "control", (c, p) => this.controlExpire(c, p[0])),
+      r("POST", "/__sandbox/cips/{cip}/refunds", "control", (c, p) => this.controlPanelRefund(c, p[0])),
       r("POST", "/__sandbox/refunds/{refundId}/complete", "control", (c, p) => this.controlSettle(c, p[0], "complete")),
       r("POST", "/__sandbox/refunds/{refundId}/reject", "control", (c, p) => this.controlSettle(c, p[0], "reject")),
     ]
@@ -1039,10 +1041,7 @@ ${
         `The refund window of ${config.refundWindowDays} days after payment has passed.`
       )
     }
-    const refunded = [...this.state.refunds.values()]
-      .filter((r) => r.cip === body.cip && r.status !== "rejected")
-      .reduce((sum, r) => sum + toCents(r.amount), 0)
-    const refundable = toCents(cip.amount) - refunded
+    const refundable = this.refundableCents(cip, body.cip)
     if (toCents(body.amount) > refundable) {
       return apiError(
         422,
@@ -1054,21 +1053,16 @@ ${
       return apiError(422, REFUND_CODES.INSUFFICIENT_BALANCE, "The merchant's balance cannot cover the refund.")
     }
 
-    const refund: SandboxRefund = {
+    const refund = this.newRefund({
       refundId: body.refundId,
-      referenceId: `RF${String(this.seq.refund++).padStart(8, "0")}`,
       cip: body.cip,
       transactionCode: body.transactionCode,
       merchantOrderId: body.merchantOrderId,
       amount: body.amount,
       currency: body.currency,
       requestReason: body.reason ?? null,
-      status: "pending",
-      dateCreation: new Date(),
-      dateProcessed: null,
-      rejectReason: null,
       traceId: ctx.cid,
-    }
+    })
     this.state.refunds.set(refund.refundId, refund)
     this.state.counters.refundsCreated++
     if (config.merchantBalance !== null) {
@@ -1091,6 +1085,19 @@ ${
       }
     }
     return success(201, this.refundData(refund, false))
+  }
+
+  /** A new refund, pending, with the next referenceId. */
+  private newRefund(r: Omit<SandboxRefund, "referenceId" | "status" | "dateCreation" | "dateProcessed" | "rejectReason">): SandboxRefund {
+    return { ...r, referenceId: `RF${String(this.seq.refund++).padStart(8, "0")}`, status: "pending", dateCreation: new Date(), dateProcessed: null, rejectReason: null }
+  }
+
+  /** What is still refundable on a CIP, in cents: its amount less its refunds (under `key`, as sent) not rejected. */
+  private refundableCents(cip: SandboxCip, key = String(cip.cip)): number {
+    const refunded = [...this.state.refunds.values()]
+      .filter((r) => r.cip === key && r.status !== "rejected")
+      .reduce((sum, r) => sum + toCents(r.amount), 0)
+    return toCents(cip.amount) - refunded
   }
 
   private getRefund(ctx: Ctx, refundId: string): Reply {
@@ -1290,6 +1297,43 @@ ${
     const delivery = this.expireCip(cip, body.notify ?? true)
     if (body.wait) await delivery
     return json(200, this.snapshot().cips.find((c) => c.cip === cip.cip))
+  }
+
+  /**
+   * A refund made in PagoEfectivo's own panel (not through POST /v1/refunds): created completed on
+   * a paid CIP, with a fresh refundId unless one is given, and notified with refund.completed, as
+   * PagoEfectivo notifies the merchant of a refund its staff made. The same limits as the API's:
+   * what is still refundable, the merchant's balance.
+   */
+  private async controlPanelRefund(ctx: Ctx, param: string): Promise<Reply> {
+    const body = parseControlBody(panelRefundBodySchema, ctx)
+    const cip = this.controlCip(param)
+    if (cip.status !== "paid") return controlError(409, `CIP ${cip.cip} is ${cip.status}, not paid`)
+    const refundId = body.refundId ?? `panel-${randomUUID()}`
+    if (this.state.refunds.has(refundId)) return controlError(409, `refund ${refundId} exists already`)
+    const refundable = this.refundableCents(cip)
+    if (toCents(body.amount) > refundable) {
+      return controlError(409, `the amount is above what is still refundable on CIP ${cip.cip} (${(refundable / 100).toFixed(2)})`)
+    }
+    const config = this.state.config
+    if (config.merchantBalance !== null) {
+      if (toCents(body.amount) > toCents(config.merchantBalance)) return controlError(409, "the merchant's balance cannot cover the refund")
+      config.merchantBalance = (toCents(config.merchantBalance) - toCents(body.amount)) / 100
+    }
+    const refund = this.newRefund({
+      refundId,
+      cip: String(cip.cip),
+      transactionCode: cip.transactionCode,
+      merchantOrderId: "",
+      amount: body.amount,
+      currency: cip.currency,
+      requestReason: body.reason ?? null,
+      traceId: ctx.cid,
+    })
+    this.state.refunds.set(refundId, refund)
+    const delivery = this.settle(refund, "complete", undefined, body.notify ?? true)
+    if (body.wait) await delivery
+    return json(201, this.snapshot().refunds.find((r) => r.refundId === refundId))
   }
 
   private async controlSettle(ctx: Ctx, refundId: string, outcome: "complete" | "reject"): Promise<Reply> {

@@ -11,23 +11,12 @@
  * is skipped with the reason on a developer's machine, and fails in CI (CI=true), where .ci/run
  * installs it.
  */
-import fs from "fs"
-import path from "path"
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core"
 import { checkoutWithCip } from "../../scripts/lib/storefront"
-import { ADMIN_EMAIL, ADMIN_PASSWORD, ARTIFACTS, type Stack, startStack } from "./lib/stack"
+import { CHROMIUM, apis, closeAll, describeInChromium, haveChromium, launchChromium, screenshots } from "./lib/browser"
+import { ADMIN_EMAIL, ADMIN_PASSWORD, type Stack, startStack } from "./lib/stack"
 
-const CHROMIUM = "/usr/bin/chromium"
-const haveChromium = fs.existsSync(CHROMIUM)
-const inCi = !!process.env.CI && process.env.CI !== "false"
-
-if (!haveChromium && !inCi) {
-  process.stderr.write(
-    `[e2e] SKIPPED integration-tests/e2e/admin-panel.spec.ts: ${CHROMIUM} is missing. Install Debian's Chromium (apt-get install -y chromium) to run it; in CI it is installed by .ci/run and required.\n`
-  )
-}
-
-const describeE2e = haveChromium || inCi ? describe : describe.skip
+const describeE2e = describeInChromium("integration-tests/e2e/admin-panel.spec.ts")
 
 /** Waits for the UI: refund results arrive in the background and the panel polls every 3 s. */
 const UI_TIMEOUT = 20_000
@@ -40,51 +29,20 @@ describeE2e("admin order page: PagoEfectivo panel (headless Chromium)", () => {
   let orderId: string
   let paymentId: string
   let cip: string
-  let shot = 0
 
   /**
    * NN-name.png: the window, scrolled to the panel when there is one (the admin scrolls inside its
    * own container, so a "full page" shot would stop at the first screen); NN-name-panel.png: the
    * panel alone.
    */
-  const screenshot = async (name: string) => {
-    shot++
-    const file = path.join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`)
+  const { screenshot, step } = screenshots(() => page, "", async (file) => {
     const hasPanel = await panel().isVisible().catch(() => false)
     if (hasPanel) await panel().scrollIntoViewIfNeeded().catch(() => undefined)
     await page.screenshot({ path: file }).catch(() => undefined)
     if (hasPanel) await panel().screenshot({ path: file.replace(/\.png$/, "-panel.png") }).catch(() => undefined)
-    return file
-  }
+  })
 
-  /** A step that leaves a screenshot behind when it fails. */
-  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn()
-    } catch (e) {
-      const file = await screenshot(`FAILED-${name}`)
-      throw Object.assign(e as Error, { message: `${(e as Error).message}\n(screenshot: ${path.relative(process.cwd(), file)})` })
-    }
-  }
-
-  const adminApi = async (p: string, init: RequestInit = {}) => {
-    const res = await fetch(stack.medusaUrl + p, {
-      ...init,
-      headers: { authorization: `Bearer ${stack.token}`, "content-type": "application/json", ...(init.headers ?? {}) },
-    })
-    const body: any = await res.json().catch(() => ({}))
-    if (!res.ok) throw new Error(`${init.method ?? "GET"} ${p} → ${res.status} ${JSON.stringify(body)}`)
-    return body
-  }
-  const sandboxCall = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(stack.sandbox.url + p, {
-      method,
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    if (!res.ok) throw new Error(`sandbox ${method} ${p} → ${res.status} ${await res.text()}`)
-    return res.json().catch(() => undefined)
-  }
+  const { adminApi, sandboxCall } = apis(() => stack)
   const orderTotals = async () => {
     const { order } = await adminApi(`/admin/orders/${orderId}?fields=id,payment_status,summary.*,payment_collections.refunded_amount`)
     return { refunded: Number(order.summary.refunded_total), paymentStatus: order.payment_status as string }
@@ -146,25 +104,11 @@ describeE2e("admin order page: PagoEfectivo panel (headless Chromium)", () => {
       await new Promise((r) => setTimeout(r, 250))
     }
 
-    const { chromium } = await import("playwright-core")
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
-    })
-    context = await browser.newContext({ viewport: { width: 1440, height: 1600 }, locale: "en-US" })
-    page = await context.newPage()
+    ;({ browser, context, page } = await launchChromium())
     page.setDefaultTimeout(UI_TIMEOUT)
   }, 15 * 60_000)
 
-  afterAll(async () => {
-    await context?.close().catch(() => undefined)
-    await browser?.close().catch(() => undefined)
-    if (stack) {
-      process.stderr.write(`[e2e] timings: ${JSON.stringify(stack.timings)}\n`)
-      await stack.stop()
-    }
-  }, 60_000)
+  afterAll(() => closeAll(context, browser, stack), 60_000)
 
   it("logs in through the admin's login page", async () => {
     await step("login", async () => {

@@ -85,6 +85,10 @@ export class SandboxControl {
   releaseHeld() {
     return this.call("POST", "/__sandbox/faults/release")
   }
+  /** A refund made in PagoEfectivo's own panel: completed, with a fresh refundId, notified with refund.completed. */
+  panelRefund(cip: string, body: { amount: number; reason?: string; refundId?: string; notify?: boolean }) {
+    return this.call("POST", `/__sandbox/cips/${cip}/refunds`, { wait: true, ...body })
+  }
   expire(cip: string) {
     return this.call("POST", `/__sandbox/cips/${cip}/expire`, { wait: true })
   }

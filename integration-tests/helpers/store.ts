@@ -37,6 +37,20 @@ export function useStore(api: Api, getContainer: () => MedusaContainer, sandbox:
     admin: {} as Record<string, string>,
     baseUrl: "",
 
+    /**
+     * Raw HTTP to this app (no axios defaults), as the logged-in admin unless `headers` say
+     * otherwise: the status and the parsed body exactly as a browser gets them.
+     */
+    async call(method: string, path: string, body?: unknown, headers: Record<string, string> = f.admin): Promise<{ status: number; body: any }> {
+      const res = await fetch(f.baseUrl + path, {
+        method,
+        headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      const text = await res.text()
+      return { status: res.status, body: text ? JSON.parse(text) : undefined }
+    },
+
     /** The plugin's module (notifications and refund records). */
     pe: () => getContainer().resolve<any>(PAGOEFECTIVO_MODULE),
 

@@ -689,6 +689,37 @@ describe("notifications", () => {
     expect(rejected.data).toEqual(expect.objectContaining({ refundId: "rf_rej", status: "rejected", reason: "balance" }))
   })
 
+  it("makes a refund in PagoEfectivo's panel (control API): a fresh refundId, completed, notified with refund.completed", async () => {
+    const token = await getToken()
+    const cip = await paidCip(token, { amount: 50 })
+    const res = await control("POST", `/cips/${cip.cip}/refunds`, { amount: 12.5, reason: "from the panel", wait: true })
+    expect(res.status).toBe(201)
+    expect(res.body).toEqual(expect.objectContaining({ cip: String(cip.cip), amount: 12.5, currency: "PEN", status: "completed", referenceId: expect.stringMatching(/^RF/) }))
+    const refundId = res.body.refundId as string
+    expect(refundId).toMatch(/^panel-/)
+    expect(bodies()).toEqual([
+      {
+        eventType: "refund.completed",
+        operationNumber: expect.stringMatching(/^\d+$/),
+        data: { refundId, referenceId: res.body.referenceId, cip: String(cip.cip), amount: 12.5, currency: "PEN", status: "completed", reason: "from the panel", dateProcessed: expect.stringMatching(/-05:00$/) },
+      },
+    ])
+    // the refund API knows it: GET answers it, and it counts against what is still refundable
+    expect((await api("GET", `/refunds/${refundId}`, token)).body.data).toEqual(expect.objectContaining({ refundId, status: "completed" }))
+    expectA3(await refund(token, { cip: cip.cip, transactionCode: cip.transactionCode, amount: "40.00", refundId: "rf_after_panel" }), 422, REFUND_CODES.AMOUNT_ABOVE_REFUNDABLE)
+
+    // a second panel refund has its own id; too much, an unpaid or unknown CIP, a taken id or a bad body are refused
+    const second = await control("POST", `/cips/${cip.cip}/refunds`, { amount: 1, notify: false })
+    expect(second.status).toBe(201)
+    expect(second.body.refundId).not.toBe(refundId)
+    expect((await control("POST", `/cips/${cip.cip}/refunds`, { amount: 40 })).status).toBe(409)
+    expect((await control("POST", `/cips/${cip.cip}/refunds`, { amount: 1, refundId })).status).toBe(409)
+    expect((await control("POST", `/cips/${(await createCip(token)).cip}/refunds`, { amount: 1 })).status).toBe(409)
+    expect((await control("POST", "/cips/1/refunds", { amount: 1 })).status).toBe(404)
+    expect((await control("POST", `/cips/${cip.cip}/refunds`, { amount: 1.001 })).status).toBe(400)
+    expect((await control("POST", `/cips/${cip.cip}/refunds`, {})).status).toBe(400)
+  })
+
   it("notifies before answering when notifyBeforeResponse is set", async () => {
     await control("PUT", "/config", { refunds: { notifyBeforeResponse: true, settleDelayMs: 5000 } })
     const token = await getToken()

@@ -1,5 +1,6 @@
 import { authenticate, defineMiddlewares } from "@medusajs/framework/http"
 import { fillPagoEfectivoSessionEmail } from "./store/fill-session-email"
+import { pagoefectivoAdminPolicies } from "./admin/pagoefectivo/policies"
 
 export default defineMiddlewares({
   routes: [
@@ -21,5 +22,7 @@ export default defineMiddlewares({
       method: ["GET"],
       middlewares: [authenticate("customer", ["session", "bearer"], { allowUnauthenticated: true })],
     },
+    // RBAC (MEDUSA_FF_RBAC=true): the same policies as Medusa's own payment routes
+    ...pagoefectivoAdminPolicies,
   ],
 })

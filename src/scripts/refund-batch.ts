@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import type { ExecArgs, MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { parseCsv } from "../lib/csv"
+import { readBatchCsv } from "../lib/csv-batch"
+import { csvBatchKey } from "../lib/sha256"
 import { ORDER_PAYMENT_FIELDS, pagoEfectivoPaymentIds } from "../workflows/refund-once"
 import { type BatchItem, type BatchProblem, MAX_BATCH_ITEMS, batchItemSchema, checkPayments, runRefundBatch } from "../workflows/refund-batch"
 
@@ -22,7 +22,7 @@ export default async function refundBatchFromCsv({ container, args }: ExecArgs) 
   const [file, key] = args ?? []
   if (!file) throw new Error("usage: npx medusa exec ./src/scripts/refund-batch.ts <file.csv> [batch key]")
   const text = readFileSync(file, "utf8")
-  const batchKey = key ?? `csv-${createHash("sha256").update(text).digest("hex").slice(0, 24)}`
+  const batchKey = key ?? csvBatchKey(text)
 
   const { items, lines, problems } = await readLines(container, text)
   if (problems.length) {
@@ -52,33 +52,15 @@ export default async function refundBatchFromCsv({ container, args }: ExecArgs) 
  * problem found, by the file's line number.
  */
 export async function readLines(container: MedusaContainer, text: string): Promise<{ items: BatchItem[]; lines: number[]; problems: BatchProblem[] }> {
-  let rows
-  try {
-    rows = parseCsv(text)
-  } catch (e) {
-    return { items: [], lines: [], problems: [{ line: null, field: null, message: (e as Error).message }] }
-  }
-  if (rows.length && /^(payment|order|payment_id|id)/i.test(rows[0].fields[0].trim()) && !/^(pay|order)_/.test(rows[0].fields[0].trim())) rows = rows.slice(1)
-  const problems: BatchProblem[] = []
-  if (!rows.length) problems.push({ line: null, field: null, message: "the file has no refunds" })
-  if (rows.length > MAX_BATCH_ITEMS) problems.push({ line: null, field: null, message: `the file has ${rows.length} refunds; at most ${MAX_BATCH_ITEMS} per batch` })
-  if (problems.length) return { items: [], lines: [], problems }
+  const read = readBatchCsv(text, { maxLines: MAX_BATCH_ITEMS })
+  const problems: BatchProblem[] = [...read.problems]
+  if (!read.lines.length && problems.length) return { items: [], lines: [], problems }
 
-  const orderIds = rows.map((r) => r.fields[0]?.trim()).filter((id) => id?.startsWith("order_"))
+  const orderIds = read.lines.map((r) => r.id).filter((id) => id.startsWith("order_"))
   const paymentOf = await pagoEfectivoPaymentsOf(container, orderIds)
   const items: BatchItem[] = []
   const lines: number[] = []
-  for (const { line, fields } of rows) {
-    if (fields.length < 1 || fields.length > 3) {
-      problems.push({ line, field: null, message: `expected "payment or order id, amount, reason", got ${fields.length} fields` })
-      continue
-    }
-    const [id, amount, reason] = fields.map((f) => f.trim())
-    if (/^\d+$/.test(amount ?? "") && /^\d{3}([.,]\d{1,2})?$/.test(reason ?? "")) {
-      // "pay_…,1,234.50" is an amount with a thousands separator, not PEN 1.00 and a reason
-      problems.push({ line, field: "amount", message: `"${amount},${reason}" looks like an amount with a thousands separator: write 1234.50, or quote the field` })
-      continue
-    }
+  for (const { line, id, amount, reason } of read.lines) {
     let paymentId = id
     if (id.startsWith("order_")) {
       const found = paymentOf.get(id)
@@ -96,6 +78,7 @@ export async function readLines(container: MedusaContainer, text: string): Promi
     items.push(parsed.data)
     lines.push(line)
   }
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
   if (!problems.length) problems.push(...(await checkPayments(container, items, lines)))
   return { items, lines, problems }
 }

@@ -2,6 +2,7 @@ import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { createLimiter } from "../lib/concurrency"
 import { NOTIFICATION_RECEIVED_EVENT } from "../lib/pagoefectivo/events"
 import { yieldToAcknowledgements } from "../lib/pagoefectivo/notification-pace"
+import { recordIfOutside } from "../workflows/outside-refund"
 import { applyNotification } from "../workflows/process-notification"
 
 /**
@@ -17,12 +18,14 @@ const apply = createLimiter(Number(process.env.PAGOEFECTIVO_NOTIFICATION_CONCURR
 /**
  * Applies a stored PagoEfectivo notification. The route answered PagoEfectivo already; a failure
  * here is recorded on the notification (status "failed", with the error) and retried by the next
- * delivery of the same notification or by the reconciliation.
+ * delivery of the same notification or by the reconciliation. With the option recordOutsideRefunds,
+ * a refund made in PagoEfectivo's own panel (left unmatched) is then recorded in Medusa.
  */
 export default async function pagoefectivoNotificationHandler({ event, container }: SubscriberArgs<{ id: string }>) {
   await apply(async () => {
     await yieldToAcknowledgements()
     await applyNotification(container, event.data.id)
+    await recordIfOutside(container, event.data.id)
   })
 }
 

@@ -20,6 +20,10 @@ export type { BooksKey, BooksReport } from "./books/converge"
 
 export { reconcilePagoEfectivo, reconcileRefund } from "./reconcile"
 export type { ReconcileOptions, ReconcileSummary } from "./reconcile"
+export { runReconciliation } from "./reconcile-runs"
+
+export { recordOutsideRefundWorkflow, recordOutsideRefund } from "./outside-refund"
+export type { OutsideRefundResult } from "./outside-refund"
 
 export { refundOnce } from "./refund-once"
 export type { RefundOnceInput, RefundOnceResult } from "./refund-once"

@@ -36,6 +36,8 @@ export type ReconcileSummary = {
 }
 
 const LOCK_KEY = "pagoefectivo:reconcile"
+/** `skipped` of a run that did nothing because another worker held the lock. */
+export const SKIPPED_LOCKED = "another worker is reconciling"
 
 /**
  * What a lost notification would have said, recovered by asking PagoEfectivo:
@@ -75,7 +77,7 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
   try {
     await locking.acquire(LOCK_KEY, { ownerId: owner, expire: 15 * 60 })
   } catch {
-    summary.skipped = "another worker is reconciling"
+    summary.skipped = SKIPPED_LOCKED
     summary.durationMs = Date.now() - started
     logger.info(`pagoefectivo reconcile: skipped (${summary.skipped})`)
     return summary
@@ -208,16 +210,21 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
 
   summary.skipped = stop.reason ?? undefined
   summary.durationMs = Date.now() - started
+  logger.info(`pagoefectivo reconcile: ${summaryLine(summary)}`)
+  return summary
+}
+
+/** The one line a run logs (and the admin's PagoEfectivo page shows), after "pagoefectivo reconcile: ". */
+export function summaryLine(summary: ReconcileSummary): string {
   const r = summary.refunds
   const c = summary.cips
   const b = summary.books
-  logger.info(
-    `pagoefectivo reconcile: refunds checked=${r.checked} completed=${r.completed} failed=${r.failed} undone=${r.undone} open=${r.stillOpen} errors=${r.errors}; ` +
-      `cips checked=${c.checked} paid=${c.paid} expired=${c.expired} errors=${c.errors}; notifications retried=${summary.notifications.retried}; returns resumed=${summary.returns.resumed}; ` +
-      `books unbalanced=${b.unbalanced} converged=${b.converged} errors=${b.errors}; ` +
-      `${summary.durationMs} ms${stop.reason ? `; stopped early: ${stop.reason}` : ""}`
+  return (
+    `refunds checked=${r.checked} completed=${r.completed} failed=${r.failed} undone=${r.undone} open=${r.stillOpen} errors=${r.errors}; ` +
+    `cips checked=${c.checked} paid=${c.paid} expired=${c.expired} errors=${c.errors}; notifications retried=${summary.notifications.retried}; returns resumed=${summary.returns.resumed}; ` +
+    `books unbalanced=${b.unbalanced} converged=${b.converged} errors=${b.errors}; ` +
+    `${summary.durationMs} ms${summary.skipped ? `; stopped early: ${summary.skipped}` : ""}`
   )
-  return summary
 }
 
 type Outcome = "completed" | "failed" | "undone" | "open"

@@ -37,6 +37,8 @@ export type Stack = {
   /** The demo's storefront page, with `startStack({ storefront: true })`. */
   storefrontUrl: string | null
   sandbox: SandboxHandle
+  /** The store's database (e.g. for a spec that ages a record instead of waiting ten minutes). */
+  databaseUrl: string
   seeded: Seeded
   /** Admin bearer token (API checks beside the browser). */
   token: string
@@ -243,7 +245,7 @@ export async function startStack(opts: { env?: Record<string, string>; storefron
       })
     }
 
-    return { medusaUrl, storefrontUrl: running.storefront?.url ?? null, sandbox: running.sandbox, seeded, token, timings, stop }
+    return { medusaUrl, storefrontUrl: running.storefront?.url ?? null, sandbox: running.sandbox, databaseUrl: env.DATABASE_URL!, seeded, token, timings, stop }
   } catch (e) {
     await stop().catch(() => undefined)
     throw e

@@ -18,7 +18,7 @@ export const ManualSettleDrawer = ({
   onDone,
 }: {
   kind: "complete" | "fail"
-  refund: RefundView
+  refund: Pick<RefundView, "refund_id">
   amountText: string
   onClose: () => void
   onDone: () => void

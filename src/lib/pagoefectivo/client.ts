@@ -106,6 +106,8 @@ type Operation<T> = {
   idempotent: boolean
   authenticated: boolean
   signed?: boolean
+  /** Retries after the first attempt; default the client's maxRetries. */
+  maxRetries?: number
 }
 
 const MAX_RESPONSE_BYTES = 1024 * 1024
@@ -297,10 +299,21 @@ export class PagoEfectivoClient {
     if (this.token?.value === stale) this.token = null
   }
 
-  private async authorize(): Promise<string> {
+  /**
+   * One authorization request and nothing else, outside the token cache and with no retry: the
+   * admin's "Test connection". Answers when the token it got expires and the correlation id; the
+   * token itself is dropped. Fails with the PagoEfectivoError of the call (its message holds no
+   * credential).
+   */
+  async testAuthorization(): Promise<{ status: number; tokenExpires: string; correlationId: string | null }> {
+    const { data, status, correlationId } = await this.requestToken(0)
+    return { status, tokenExpires: data.tokenExpires, correlationId }
+  }
+
+  private requestToken(maxRetries?: number): Promise<CallResult<TokenData>> {
     const dateRequest = formatLimaDate(new Date())
     this.authorizationCount++
-    const { data } = await this.send<TokenData>(
+    return this.send<TokenData>(
       {
         name: "authorize",
         method: "POST",
@@ -314,9 +327,14 @@ export class PagoEfectivoClient {
         schema: tokenDataSchema,
         idempotent: true,
         authenticated: false,
+        maxRetries,
       },
       undefined
     )
+  }
+
+  private async authorize(): Promise<string> {
+    const { data } = await this.requestToken()
     const expiresAt = Date.parse(data.tokenExpires)
     // Refresh ahead of expiry; a token that lives less than twice the margin is refreshed halfway.
     const lifetime = Math.max(0, expiresAt - Date.now())
@@ -343,7 +361,7 @@ export class PagoEfectivoClient {
           continue
         }
         const mayRetry = err.retryable && (op.idempotent || !err.ambiguous)
-        if (!mayRetry || retries >= this.opts.maxRetries || call?.signal?.aborted) throw err
+        if (!mayRetry || retries >= (op.maxRetries ?? this.opts.maxRetries) || call?.signal?.aborted) throw err
         retries++
         const backoff = Math.random() * Math.min(this.opts.retryMaxDelayMs, this.opts.retryBaseDelayMs * 2 ** (retries - 1))
         await sleep(err.retryAfterMs ?? backoff, undefined, { signal: call?.signal }).catch(() => {

@@ -65,6 +65,12 @@ export type PagoEfectivoOptions = {
    */
   autoRefundOnReturn?: boolean
   /**
+   * Record refunds made in PagoEfectivo's own panel in Medusa as soon as their refund.completed
+   * arrives (for a CIP this store knows), as staff's "Record in Medusa" on the PagoEfectivo page
+   * does. Default false: such a refund waits in the page's queue for a person to record it.
+   */
+  recordOutsideRefunds?: boolean
+  /**
    * Email the shopper the CIP (when an order awaiting a PagoEfectivo payment is placed, and a
    * reminder before it expires) through Medusa's Notification module, channel "email". Default
    * true; nothing is sent while no email provider is configured.
@@ -112,6 +118,7 @@ const optionsSchema = z
     refundMode: z.enum(["api", "manual"], { error: 'must be "api" or "manual"' }).default("api"),
     manualRefundFallback: bool.default(false),
     autoRefundOnReturn: bool.default(false),
+    recordOutsideRefunds: bool.default(false),
     cipEmails: bool.default(true),
     cipEmailTemplate: z.string().trim().min(1).max(200, "is longer than 200 characters").default("pagoefectivo-cip-instructions"),
     cipReminderTemplate: z.string().trim().min(1).max(200, "is longer than 200 characters").default("pagoefectivo-cip-reminder"),

@@ -37,6 +37,8 @@ export type RefundRecord = {
   call_lease_until: Date | null
   /** The credit line owed with an order transaction the plugin booked, until it is written. */
   credit_line_owed: string | null
+  /** "outside": made in PagoEfectivo's own panel and recorded in Medusa afterwards (see outside-refunds.ts). */
+  origin: "medusa" | "outside"
   created_at: Date
   updated_at: Date
 }

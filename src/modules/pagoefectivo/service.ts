@@ -4,6 +4,9 @@ import type { Knex } from "@medusajs/framework/mikro-orm/knex"
 import { BooksQueries } from "./books-sql"
 import { RefundLedger } from "./ledger"
 import { RefundRequests } from "./refund-requests"
+import { OperationsQueries } from "./operations-sql"
+import { OutsideRefunds } from "./outside-refunds"
+import { ReconcileRuns } from "./reconcile-runs"
 import { NotificationWriter, type RecordedNotification } from "./notification-writer"
 import {
   type Notification,
@@ -16,6 +19,7 @@ import PagoEfectivoNotification from "./models/notification"
 import PagoEfectivoRefund from "./models/refund"
 import PagoEfectivoRefundBatch from "./models/refund-batch"
 import PagoEfectivoRefundRequest from "./models/refund-request"
+import PagoEfectivoReconcileRun from "./models/reconcile-run"
 
 type InjectedDependencies = { logger: Logger; __pg_connection__: Knex }
 
@@ -30,6 +34,7 @@ export default class PagoEfectivoModuleService extends MedusaService({
   PagoEfectivoRefund,
   PagoEfectivoRefundRequest,
   PagoEfectivoRefundBatch,
+  PagoEfectivoReconcileRun,
 }) {
   protected readonly options_: ResolvedOptions
   protected readonly logger_: Logger
@@ -38,6 +43,9 @@ export default class PagoEfectivoModuleService extends MedusaService({
   protected readonly notifications_: NotificationWriter
   protected readonly requests_: RefundRequests
   protected readonly books_: BooksQueries
+  protected readonly operations_: OperationsQueries
+  protected readonly outside_: OutsideRefunds
+  protected readonly runs_: ReconcileRuns
   private emailProvider_?: Promise<boolean>
 
   __hooks = {
@@ -61,6 +69,9 @@ export default class PagoEfectivoModuleService extends MedusaService({
     this.notifications_ = new NotificationWriter(this.db_)
     this.requests_ = new RefundRequests(this.db_)
     this.books_ = new BooksQueries(this.db_)
+    this.operations_ = new OperationsQueries(this.db_)
+    this.outside_ = new OutsideRefunds(this.db_)
+    this.runs_ = new ReconcileRuns(this.db_)
     this.options_ = resolveOptions(options, "PagoEfectivo plugin (module `pagoefectivo`)")
   }
 
@@ -111,6 +122,21 @@ export default class PagoEfectivoModuleService extends MedusaService({
   /** Which books disagree with the refund records (plain SQL across Medusa's tables; see books-sql.ts). */
   books(): BooksQueries {
     return this.books_
+  }
+
+  /** What the admin's PagoEfectivo page lists across orders (plain SQL, read-only; see operations-sql.ts). */
+  operations(): OperationsQueries {
+    return this.operations_
+  }
+
+  /** Records of refunds made in PagoEfectivo's own panel (see outside-refunds.ts). */
+  outsideRefunds(): OutsideRefunds {
+    return this.outside_
+  }
+
+  /** The reconciliation's runs, the last 50 (see reconcile-runs.ts). */
+  reconcileRuns(): ReconcileRuns {
+    return this.runs_
   }
 
   /** The keyed refund requests: returns and batch lines (plain SQL; see refund-requests.ts). */

@@ -209,6 +209,44 @@ describe("client: tokens", () => {
   })
 })
 
+describe("client: testAuthorization (the admin's Test connection)", () => {
+  it("makes exactly one authorization request, outside the token cache, and never answers the token", async () => {
+    const token = "secret-token-".padEnd(200, "z")
+    let requests = 0
+    handler = (req, _body, res) => {
+      requests++
+      tokenAnswer(res, token)
+    }
+    const c = client()
+    const result = await c.testAuthorization()
+    expect(requests).toBe(1)
+    expect(result).toEqual({ status: 201, tokenExpires: expect.any(String), correlationId: "corr-1" })
+    expect(JSON.stringify(result)).not.toContain(token)
+    // a second test is a second request: nothing is answered from a cache
+    await c.testAuthorization()
+    expect(requests).toBe(2)
+  })
+
+  it("does not retry: a refusal or a 503 is one request, answered as the client's error", async () => {
+    let requests = 0
+    handler = (_req, _body, res) => {
+      requests++
+      json(res, 401, { code: "401", message: "Invalid credentials." })
+    }
+    await expect(client().testAuthorization()).rejects.toMatchObject({ name: "PagoEfectivoError", kind: "http", status: 401, gatewayMessage: "Invalid credentials." })
+    expect(requests).toBe(1)
+
+    requests = 0
+    handler = (_req, _body, res) => {
+      requests++
+      json(res, 503, "")
+    }
+    await expect(client().testAuthorization()).rejects.toMatchObject({ status: 503 })
+    expect(requests).toBe(1)
+    expect(lines.join("\n")).not.toContain(SECRET_KEY)
+  })
+})
+
 describe("client: errors", () => {
   const auth: Handler = (req, body, res) => tokenAnswer(res)
   const cipBody = () => ({

@@ -64,6 +64,12 @@ const PagoEfectivoRefund = model
      * workflow would have), until it is written: a crash in between is finished by the next run.
      */
     credit_line_owed: model.text().nullable(),
+    /**
+     * "medusa": a refund Medusa asked for (the Refund button, a return, a batch line); "outside": a
+     * refund made in PagoEfectivo's own panel, recorded in Medusa from its refund.completed
+     * notification (src/workflows/outside-refund.ts); no call of ours was ever made for it.
+     */
+    origin: model.enum(["medusa", "outside"]).default("medusa"),
   })
   .indexes([
     { on: ["refund_id"], unique: true },

@@ -1,6 +1,6 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { z } from "zod"
-import { AWAITING_GATEWAY_STATUSES, leaseHeld } from "../../../../../../modules/pagoefectivo/ledger"
+import { AWAITING_GATEWAY_STATUSES, DEAD_STATUSES, leaseHeld } from "../../../../../../modules/pagoefectivo/ledger"
 import { reconcileRefund } from "../../../../../../workflows/reconcile"
 import { type RefundView, parseOr400, refundRecordOf, refundView, sendConflict } from "../../../orders/view"
 
@@ -17,7 +17,8 @@ export type AdminPagoEfectivoCheckResponse = {
  * POST /admin/pagoefectivo/refunds/:refund_id/check — the panel's "Check status now": asks
  * PagoEfectivo about this one refund right away and applies the answer exactly as the
  * reconciliation job would (reconcileRefund → applyRefundResultWorkflow), then answers the record
- * as it is afterwards. 404 for an unknown refund; 409 when the record is already final (or, in
+ * as it is afterwards; a rejected or failed refund that Medusa still counts has its books converged
+ * (outcome undone). 404 for an unknown refund; 409 when the record is already final (or, in
  * manual mode, waits for staff to record the bank transfer: nothing to ask PagoEfectivo), or while
  * its call lease runs (its refund call may still be under way at PagoEfectivo).
  */
@@ -30,7 +31,10 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfec
     const at = new Date(record.call_lease_until!).toISOString()
     return sendConflict(res, `Refund ${refund_id} cannot be checked yet: its call to PagoEfectivo may still be under way (until ${at}); try again then`)
   }
-  if (!AWAITING_GATEWAY_STATUSES.includes(record.status)) {
+  // rejected or failed, but Medusa still counts it (a run that stopped mid-undo): the check
+  // converges its books, as the reconciliation would
+  const countedDead = DEAD_STATUSES.includes(record.status) && (await pe.operations().countedByMedusa(refund_id))
+  if (!AWAITING_GATEWAY_STATUSES.includes(record.status) && !countedDead) {
     const why =
       (record.status as string) === "awaiting_transfer"
         ? "it is awaiting a bank transfer by staff (manual refund): mark it as transferred or as failed instead"
