@@ -8,7 +8,7 @@ import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import { type RefundRecord, leaseHeld } from "../modules/pagoefectivo/ledger"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
 import { PROVIDER_ID_PREFIX, applyNotification } from "./process-notification"
-import { convergeBooks } from "./books/converge"
+import { booksOf, convergeBooks } from "./books/converge"
 import { completeRefundsWorkflow } from "./complete-refunds"
 import { STALE_AFTER_SECONDS } from "./refund-once"
 import { applyRefundResultWorkflow } from "./refund-result"
@@ -305,24 +305,33 @@ async function applyVerdicts(
       for (const c of completions) onError(c.refund_id, e)
     }
   }
-  const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
-  await forEachLimited(
-    verdicts.filter((v): v is Extract<Verdict, { kind: "fail" }> => v.kind === "fail"),
-    concurrency,
-    async ({ record, status, reference_id, reason }) => {
-      let result
-      try {
-        ;({ result } = await applyRefundResultWorkflow(container).run({
-          input: { refund_id: record.refund_id, status, reference_id, reason, source: "reconciliation" },
-        }))
-      } catch (e) {
-        if (!onError) throw e
-        return onError(record.refund_id, e)
-      }
-      if (result.undone) return void outcomes.push("undone")
-      outcomes.push(result.kind === "leased" ? "open" : "failed")
+  // each failure's verdict on its own (the books of its order afterwards, once per order: an order
+  // with many refunds is converged once for the page, not once per refund)
+  const failures = verdicts.filter((v): v is Extract<Verdict, { kind: "fail" }> => v.kind === "fail")
+  const settled: RefundRecord[] = []
+  await forEachLimited(failures, concurrency, async ({ record, status, reference_id, reason }) => {
+    let result
+    try {
+      ;({ result } = await applyRefundResultWorkflow(container).run({
+        input: { refund_id: record.refund_id, status, reference_id, reason, source: "reconciliation", converge: false },
+      }))
+    } catch (e) {
+      if (!onError) throw e
+      return onError(record.refund_id, e)
     }
-  )
+    if (result.kind === "leased") return void outcomes.push("open")
+    settled.push(result.record ?? record)
+  })
+  const undone = new Set<string>()
+  await forEachLimited(booksOf(settled), concurrency, async (books) => {
+    try {
+      for (const id of (await convergeBooks(container, books)).undone) undone.add(id)
+    } catch (e) {
+      // left to the sweep below (and the next run's): the verdicts stand
+      container.resolve(ContainerRegistrationKeys.LOGGER).warn(`pagoefectivo reconcile: books of ${books.order_id ?? books.payment_collection_id}: ${(e as Error).message}`)
+    }
+  })
+  for (const r of settled) outcomes.push(undone.has(r.refund_id) ? "undone" : "failed")
   return outcomes
 }
 

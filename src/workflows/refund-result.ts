@@ -39,7 +39,7 @@ export const applyRefundResultWorkflow = createWorkflow("pagoefectivo-apply-refu
     emitEventStep({ eventName: PAGOEFECTIVO_EVENTS.REFUND_FAILED, data }).config({ name: "emit-refund-failed" })
   })
 
-  const refundIds = transform({ outcome }, ({ outcome }) => ({ refund_ids: outcome.record ? [outcome.record.refund_id] : [] }))
+  const refundIds = transform({ outcome, input }, ({ outcome, input }) => ({ refund_ids: outcome.record && input.converge !== false ? [outcome.record.refund_id] : [] }))
   const reports = convergeBooksStep(refundIds)
   const result = transform({ outcome, reports }, ({ outcome, reports }) => {
     const id = outcome.record?.refund_id

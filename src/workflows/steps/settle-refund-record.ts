@@ -15,6 +15,8 @@ export type RefundResultInput = {
   /** Manual refunds: the bank transfer's reference and the admin user settling it. */
   bank_reference?: string | null
   settled_by?: string | null
+  /** false: the caller converges the order's books itself afterwards (the reconciliation, once per order). */
+  converge?: boolean
 }
 
 export type RefundResultOutcome = {
