@@ -1,5 +1,5 @@
 import { createRateMeter } from "../../concurrency"
-import { BURST, yieldToAcknowledgements } from "../notification-pace"
+import { BURST, LOOK_MS, yieldToAcknowledgements } from "../notification-pace"
 
 /**
  * The pacing of notifications under a burst (README, "How to read them"): applying one waits
@@ -20,11 +20,21 @@ function burst(perPause: (pauseIndex: number) => number) {
 }
 
 describe("yieldToAcknowledgements", () => {
-  it("applies at once at a store's usual rate (at most 80/s acknowledged)", async () => {
+  it("applies after one look at a store's usual rate (at most 80/s acknowledged)", async () => {
     const b = burst(() => 0)
     b.ack(BURST)
     await yieldToAcknowledgements(1000, b)
-    expect(b.pauses).toEqual([])
+    expect(b.pauses).toEqual([LOOK_MS])
+  })
+
+  it("sees a burst that starts right after its notification (the look), and waits it out", async () => {
+    // one acknowledgement, 30 more during the look (300/s), then 12 per 50 ms for 300 ms
+    const b = burst((i) => (i === 1 ? 30 : i <= 7 ? 12 : 0))
+    b.ack(1)
+    await yieldToAcknowledgements(1000, b)
+    expect(b.pauses[0]).toBe(LOOK_MS)
+    expect(b.pauses.length).toBeGreaterThan(6)
+    expect(b.meter.count()).toBeLessThanOrEqual(BURST)
   })
 
   it("holds applying back while a burst is acknowledged, and applies right after it", async () => {
@@ -32,8 +42,8 @@ describe("yieldToAcknowledgements", () => {
     const b = burst((i) => (i <= 8 ? 12 : 0))
     b.ack(BURST + 1)
     await yieldToAcknowledgements(1000, b)
-    // waited through the burst (8 pauses) and until the last 250 ms held at most BURST (4 more)
-    expect(b.pauses).toEqual(Array(12).fill(50))
+    // looked, waited through the burst and until the last 250 ms held at most BURST
+    expect(b.pauses).toEqual([LOOK_MS, ...Array(11).fill(50)])
     expect(b.meter.count()).toBeLessThanOrEqual(BURST)
   })
 
@@ -41,7 +51,7 @@ describe("yieldToAcknowledgements", () => {
     const b = burst(() => 100)
     b.ack(100)
     await yieldToAcknowledgements(1000, b)
-    expect(b.pauses.reduce((a, ms) => a + ms, 0)).toBe(1000)
+    expect(b.pauses.reduce((a, ms) => a + ms, 0)).toBe(1000 + (LOOK_MS % 50))
     expect(b.meter.count()).toBeGreaterThan(BURST)
   })
 })
