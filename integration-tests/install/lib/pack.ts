@@ -16,7 +16,7 @@ import { REPO_ROOT, tail } from "../../../scripts/lib/medusa-process"
 export const PACK_ROOT = path.join(REPO_ROOT, ".cache", "pack")
 
 /** What goes into the build and the tarball (bench/, scripts/ and the specs do not). */
-const INPUTS = ["package.json", "scripts/build-storefront.js", "tsconfig.json", "README.md", "src", "sandbox"]
+const INPUTS = ["package.json", "scripts/build-storefront.js", "tsconfig.json", "README.md", "docs", "src", "sandbox"]
 
 export type Packed = {
   /** Absolute path of the .tgz. */
@@ -121,6 +121,7 @@ const ALLOWED = [
   /^LICENSE(\.[a-z]+)?$/i,
   /^CHANGELOG\.md$/,
   /^sandbox\/README\.md$/,
+  /^docs\/[^/]+\.md$/,
   /^\.medusa\/server\/src\/.+\.(js|mjs|cjs|json|css)$/,
   /^\.medusa\/server\/sandbox\/[^/]+\.js$/,
   // the storefront kit: ESM and its type declarations
