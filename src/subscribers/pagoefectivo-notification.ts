@@ -1,7 +1,7 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { createLimiter } from "../lib/concurrency"
 import { NOTIFICATION_RECEIVED_EVENT } from "../lib/pagoefectivo/events"
-import { yieldToAcknowledgements } from "../lib/pagoefectivo/notification-pace"
+import { lookOn, waitOutBurst } from "../lib/pagoefectivo/notification-pace"
 import { recordIfOutside } from "../workflows/outside-refund"
 import { applyNotification } from "../workflows/process-notification"
 
@@ -22,8 +22,10 @@ const apply = createLimiter(Number(process.env.PAGOEFECTIVO_NOTIFICATION_CONCURR
  * a refund made in PagoEfectivo's own panel (left unmatched) is then recorded in Medusa.
  */
 export default async function pagoefectivoNotificationHandler({ event, container }: SubscriberArgs<{ id: string }>) {
+  // the look is taken by every notification at once, not one turn after another
+  await lookOn()
   await apply(async () => {
-    await yieldToAcknowledgements()
+    await waitOutBurst()
     await applyNotification(container, event.data.id)
     await recordIfOutside(container, event.data.id)
   })
