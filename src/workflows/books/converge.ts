@@ -61,6 +61,11 @@ export async function convergeBooks(container: MedusaContainer, books: BooksKey)
 
 let lockingChecked = false
 
+/** Whether the Locking module's default provider is in-memory while medusa-config declares a shared (non-local) event bus. */
+export function localLockingOnSharedBus(lockingProviderId: string, eventBusResolve: string): boolean {
+  return lockingProviderId.includes("in-memory") && eventBusResolve !== "" && !/local/i.test(eventBusResolve)
+}
+
 /**
  * Medusa's in-memory locking serializes within one process only. With a shared event bus (Redis)
  * the store runs on several processes, which then converge the same books at once: said once.
@@ -69,8 +74,12 @@ function warnIfLocalLocking(container: MedusaContainer, locking: unknown) {
   if (lockingChecked) return
   lockingChecked = true
   const provider = String((locking as { defaultProviderId?: string }).defaultProviderId ?? "")
-  const bus = (container.resolve(Modules.EVENT_BUS) as object).constructor?.name ?? ""
-  if (provider.includes("in-memory") && !/local/i.test(bus)) {
+  // what medusa-config declares (the resolved service is wrapped: its class name says nothing);
+  // no declaration is Medusa's local event bus
+  const modules = container.resolve(ContainerRegistrationKeys.CONFIG_MODULE).modules as Record<string, unknown> | undefined
+  const declared = modules?.[Modules.EVENT_BUS]
+  const bus = String((declared as { resolve?: unknown } | undefined)?.resolve ?? (typeof declared === "string" ? declared : ""))
+  if (localLockingOnSharedBus(provider, bus)) {
     container.resolve(ContainerRegistrationKeys.LOGGER).warn(
       `pagoefectivo: Medusa's Locking module uses its in-memory provider while the event bus (${bus}) is shared: on several instances the convergence of an order's books is not serialized. Configure @medusajs/medusa/locking-redis (or locking-postgres) as the default locking provider.`
     )
