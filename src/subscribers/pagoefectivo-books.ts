@@ -1,9 +1,8 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
-import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { BOOKS_STALE_EVENT } from "../lib/pagoefectivo/events"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { booksOf, convergeBooks } from "../workflows/books/converge"
+import { booksOf, convergeEach } from "../workflows/books/converge"
 
 /**
  * Converges an order's books after something changed them outside the plugin's own workflows:
@@ -28,13 +27,7 @@ export default async function pagoefectivoBooksHandler({ event, container }: Sub
       : event.name === "order.canceled"
         ? await pe.ledger().forBooks({ order_id: id, payment_collection_id: null })
         : await pe.ledger().forPayment(id)
-  for (const books of booksOf(records)) {
-    try {
-      await convergeBooks(container, books)
-    } catch (e) {
-      container.resolve(ContainerRegistrationKeys.LOGGER).warn(`pagoefectivo: could not converge the books of ${books.order_id ?? books.payment_collection_id} after ${event.name}: ${(e as Error).message}`)
-    }
-  }
+  await convergeEach(container, booksOf(records), { after: event.name })
 }
 
 export const config: SubscriberConfig = {

@@ -8,7 +8,7 @@ import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import { type RefundRecord, leaseHeld } from "../modules/pagoefectivo/ledger"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
 import { PROVIDER_ID_PREFIX, applyNotification } from "./process-notification"
-import { booksOf, convergeBooks } from "./books/converge"
+import { booksOf, convergeBooks, convergeEach } from "./books/converge"
 import { completeRefundsWorkflow } from "./complete-refunds"
 import { STALE_AFTER_SECONDS } from "./refund-once"
 import { applyRefundResultWorkflow } from "./refund-result"
@@ -322,15 +322,9 @@ async function applyVerdicts(
     if (result.kind === "leased") return void outcomes.push("open")
     settled.push(result.record ?? record)
   })
-  const undone = new Set<string>()
-  await forEachLimited(booksOf(settled), concurrency, async (books) => {
-    try {
-      for (const id of (await convergeBooks(container, books)).undone) undone.add(id)
-    } catch (e) {
-      // left to the sweep below (and the next run's): the verdicts stand
-      container.resolve(ContainerRegistrationKeys.LOGGER).warn(`pagoefectivo reconcile: books of ${books.order_id ?? books.payment_collection_id}: ${(e as Error).message}`)
-    }
-  })
+  // books not converged now are left to the sweep below (and the next run's): the verdicts stand
+  const reports = await convergeEach(container, booksOf(settled), { concurrency, after: "the reconciliation's verdicts" })
+  const undone = new Set(reports.flatMap((r) => r.undone))
   for (const r of settled) outcomes.push(undone.has(r.refund_id) ? "undone" : "failed")
   return outcomes
 }

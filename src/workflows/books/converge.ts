@@ -9,6 +9,7 @@
 import type { BigNumberInput, MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MathBN, Modules } from "@medusajs/framework/utils"
 import { createOrderCreditLinesWorkflow } from "@medusajs/medusa/core-flows"
+import { forEachLimited } from "../../lib/concurrency"
 import { FAILPOINTS, failpoint } from "../../lib/failpoints"
 import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
 import type { RefundRecord } from "../../modules/pagoefectivo/ledger"
@@ -57,6 +58,36 @@ export async function convergeBooks(container: MedusaContainer, books: BooksKey)
   const locking = container.resolve(Modules.LOCKING)
   warnIfLocalLocking(container, locking)
   return locking.execute(booksLockKey(books), () => converge(container, books), { timeout: LOCK_TIMEOUT_SECONDS })
+}
+
+/** A convergence's report, or the error that kept it from converging now. */
+export type BooksOutcome = BooksReport & { error?: string }
+
+/**
+ * Converges each of these books, at most `concurrency` at once, reports in their order. Books that
+ * cannot be converged now (a lock held too long, a database error) are logged and reported with
+ * the error, never thrown: the reconciliation's sweep finds every order whose books disagree.
+ * `after` says what prompted it, for the log line.
+ */
+export async function convergeEach(
+  container: MedusaContainer,
+  books: BooksKey[],
+  { concurrency = 1, after }: { concurrency?: number; after?: string } = {}
+): Promise<BooksOutcome[]> {
+  const outcomes: BooksOutcome[] = new Array(books.length)
+  await forEachLimited([...books.keys()], concurrency, async (i) => {
+    const b = books[i]
+    try {
+      outcomes[i] = await convergeBooks(container, b)
+    } catch (e) {
+      const error = (e as Error)?.message ?? String(e)
+      container
+        .resolve(ContainerRegistrationKeys.LOGGER)
+        .warn(`pagoefectivo: the books of ${b.order_id ?? b.payment_collection_id} could not be converged now${after ? ` after ${after}` : ""} (${error}); the reconciliation's sweep will`)
+      outcomes[i] = { books: b, changes: {}, collections: [], summary: false, creditLines: [], waiting: [], undone: [], error }
+    }
+  })
+  return outcomes
 }
 
 let lockingChecked = false

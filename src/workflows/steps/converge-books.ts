@@ -1,8 +1,7 @@
-import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { StepResponse, createStep } from "@medusajs/framework/workflows-sdk"
 import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
-import { type BooksKey, type BooksReport, booksOf, convergeBooks } from "../books/converge"
+import { type BooksKey, booksOf, convergeEach } from "../books/converge"
 
 export type ConvergeBooksInput = {
   /** The books of these refunds (their records say whose)… */
@@ -27,15 +26,5 @@ export const convergeBooksStep = createStep("pagoefectivo-converge-books", async
     const records = await container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE).ledger().getMany(input.refund_ids)
     books.push(...booksOf(records))
   }
-  const reports: (BooksReport & { error?: string })[] = []
-  for (const b of booksOf(books)) {
-    try {
-      reports.push(await convergeBooks(container, b))
-    } catch (e) {
-      const error = (e as Error)?.message ?? String(e)
-      container.resolve(ContainerRegistrationKeys.LOGGER).warn(`pagoefectivo: the books of ${b.order_id ?? b.payment_collection_id} could not be converged now (${error}); the reconciliation's sweep will`)
-      reports.push({ books: b, changes: {}, collections: [], summary: false, creditLines: [], waiting: [], undone: [], error })
-    }
-  }
-  return new StepResponse(reports)
+  return new StepResponse(await convergeEach(container, booksOf(books)))
 })
