@@ -7,7 +7,7 @@
  */
 import { StrictMode, useEffect, useState } from "react"
 import { createRoot } from "react-dom/client"
-import { PagoEfectivoVoucher, type PagoEfectivoCip, type VoucherLocale, formatCipAmount, readPagoEfectivoCip } from "../../src/storefront"
+import { PagoEfectivoVoucher, type PagoEfectivoCip, type VoucherLocale, formatCipAmount, readPagoEfectivoCip } from "../../packages/storefront/src"
 import { type StoreApi, choosePagoEfectivo, completeCart, prepareCart, storeCall } from "../lib/storefront"
 
 type DemoConfig = { medusaUrl: string; publishableKey: string; regionId: string; variantId: string; pollIntervalMs: number }

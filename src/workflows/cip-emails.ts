@@ -3,8 +3,8 @@ import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { StepResponse, WorkflowResponse, createStep, createWorkflow, transform, when } from "@medusajs/framework/workflows-sdk"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { type OrderLike, isPagoEfectivo, readPagoEfectivoCip } from "../storefront/cip"
-import { formatCipAmount, formatLimaDateTime } from "../storefront/format"
+import { type OrderLike, isPagoEfectivo, readPagoEfectivoCip } from "../lib/cip/read"
+import { formatCipAmount, formatLimaDateTime } from "../lib/cip/format"
 
 /**
  * The CIP by email, through Medusa's Notification module (channel "email"): the instructions when

@@ -3,7 +3,7 @@
 // import conditions), loads the ones that are server code, and checks the `bin`. Prints one JSON
 // object: { checked: [...], failures: [...] }.
 //
-// argv[2]: the package name. Wildcard exports ("./modules/*", "./*") are checked for every file
+// argv[2]: the package name (the plugin, or its storefront kit). Wildcard exports ("./modules/*", "./*") are checked for every file
 // they map to in the installed package.
 import fs from "node:fs"
 import { createRequire } from "node:module"
@@ -52,6 +52,8 @@ const LOAD = {
   "./workflows": ["processPagoEfectivoNotificationWorkflow", "applyRefundResultWorkflow", "completeRefundsWorkflow", "reconcilePagoEfectivo", "refundReturn", "runRefundBatch"],
   "./providers/pagoefectivo": ["default"],
   "./modules/pagoefectivo": ["default", "PAGOEFECTIVO_MODULE"],
+  // the storefront kit (medusa-payment-pagoefectivo-storefront): ESM only
+  ".": ["isPagoEfectivo", "readPagoEfectivoCip", "fetchPagoEfectivoCip", "PagoEfectivoVoucher", "formatCipAmount", "VOUCHER_LABELS"],
 }
 
 for (const [key, target] of Object.entries(pkg.exports ?? {})) {
@@ -76,7 +78,8 @@ for (const [key, target] of Object.entries(pkg.exports ?? {})) {
     }
     if (LOAD[sub]) {
       try {
-        const mod = require(spec)
+        const esmOnly = resolved.endsWith(".mjs")
+        const mod = esmOnly ? await import(spec) : require(spec)
         const missing = LOAD[sub].filter((n) => mod[n] === undefined)
         if (missing.length) throw new Error(`loads, but exports no ${missing.join(", ")}`)
         const esm = await import(spec)

@@ -1,8 +1,7 @@
 import type { AuthenticatedMedusaRequest, MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
 import { z } from "zod"
-import { type CartLike, type OrderLike, type PagoEfectivoCip, readPagoEfectivoCip } from "../../../storefront/cip"
-import type { StorePagoEfectivoCipResponse } from "../../../storefront/status"
+import { type CartLike, type OrderLike, type PagoEfectivoCip, type StorePagoEfectivoCipResponse, readPagoEfectivoCip } from "../../../lib/cip/read"
 import { ID_PATTERN, parseOr400 } from "../../admin/pagoefectivo/orders/view"
 
 /**

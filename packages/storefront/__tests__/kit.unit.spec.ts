@@ -1,6 +1,6 @@
-import { cipOf, isPagoEfectivo, readPagoEfectivoCip } from "../cip"
-import { countdown, formatCipAmount, formatCountdown, formatLimaDateTime } from "../format"
-import { VOUCHER_LABELS } from "../labels"
+import { cipOf, isPagoEfectivo, readPagoEfectivoCip } from "../../../src/lib/cip/read"
+import { countdown, formatCipAmount, formatCountdown, formatLimaDateTime } from "../../../src/lib/cip/format"
+import { VOUCHER_LABELS } from "../src/labels"
 
 const PE = "pp_pagoefectivo_pagoefectivo"
 

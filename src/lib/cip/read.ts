@@ -1,7 +1,8 @@
 /**
  * The CIP as a storefront sees it, read from what Medusa's store API already returns: a cart's
  * payment session, or an order's payment (paid) or payment session (awaiting payment). Pure: no
- * React, no server code, no network.
+ * React, no server code, no network. The one copy of this reading: the server's status route and
+ * CIP emails import it, and the storefront kit (packages/storefront) bundles it.
  */
 
 /** Medusa's id for this plugin's provider is `pp_pagoefectivo_<id in medusa-config>`. */
@@ -31,6 +32,9 @@ export type PagoEfectivoCip = {
   voucher_url: string | null
   status: PagoEfectivoCipStatus
 }
+
+/** What `GET /store/pagoefectivo/carts/:id` and `GET /store/pagoefectivo/orders/:id` answer. */
+export type StorePagoEfectivoCipResponse = { cip: PagoEfectivoCip }
 
 /** The part of a payment session or payment the reader looks at. */
 export type PaymentLike = {

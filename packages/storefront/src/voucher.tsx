@@ -2,8 +2,8 @@
 
 import { QRCodeSVG } from "qrcode.react"
 import { type CSSProperties, useCallback, useEffect, useRef, useState } from "react"
-import type { PagoEfectivoCip, PagoEfectivoCipStatus } from "./cip"
-import { type VoucherLocale, countdown, formatCipAmount, formatCountdown, formatLimaDateTime } from "./format"
+import type { PagoEfectivoCip, PagoEfectivoCipStatus } from "../../../src/lib/cip/read"
+import { type VoucherLocale, countdown, formatCipAmount, formatCountdown, formatLimaDateTime } from "../../../src/lib/cip/format"
 import { VOUCHER_LABELS, type VoucherLabels } from "./labels"
 import { fetchPagoEfectivoCip } from "./status"
 

@@ -1,5 +1,5 @@
-import type { PagoEfectivoCipStatus } from "./cip"
-import type { VoucherLocale } from "./format"
+import type { PagoEfectivoCipStatus } from "../../../src/lib/cip/read"
+import type { VoucherLocale } from "../../../src/lib/cip/format"
 
 /** Every text the voucher shows; pass `labels` to the component to change any of them. */
 export type VoucherLabels = {

@@ -1,7 +1,4 @@
-import type { PagoEfectivoCip } from "./cip"
-
-/** What `GET /store/pagoefectivo/carts/:id` and `GET /store/pagoefectivo/orders/:id` answer. */
-export type StorePagoEfectivoCipResponse = { cip: PagoEfectivoCip }
+import type { PagoEfectivoCip, StorePagoEfectivoCipResponse } from "../../../src/lib/cip/read"
 
 export type FetchCipOptions = {
   /** The Medusa backend, e.g. "http://localhost:9000". */
