@@ -72,7 +72,9 @@ medusaIntegrationTestRunner({
         const byCart = await status(`/store/pagoefectivo/carts/${cartId}`)
         expect(byCart.status).toBe(200)
         expect(byCart.cacheControl).toBe("no-store")
-        expect(Object.keys(byCart.body)).toEqual(["cip"])
+        expect(Object.keys(byCart.body)).toEqual(["cip", "cip_emails"])
+        // this store has an email provider and cipEmails on: the voucher may promise the email
+        expect(byCart.body.cip_emails).toBe(true)
         expect(Object.keys(byCart.body.cip).sort()).toEqual(CIP_KEYS)
         expect(byCart.body.cip).toEqual({
           code: session.data.cip,

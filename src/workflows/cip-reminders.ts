@@ -21,7 +21,7 @@ export async function sendCipReminders(container: MedusaContainer, opts: { now?:
   const summary: CipReminderSummary = { checked: 0, sent: 0, already: 0, skipped: 0, errors: 0 }
   const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
   const windowMs = pe.options.cipReminderHours * 3600_000
-  if (!windowMs || !pe.options.cipEmails || !(await pe.hasEmailProvider())) return summary
+  if (!windowMs || !(await pe.cipEmailsOn())) return summary
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
 

@@ -23,7 +23,7 @@ export { countdown, formatCipAmount, formatCountdown, formatLimaDateTime } from 
 export type { Countdown, VoucherLocale } from "../../../src/lib/cip/format"
 export { VOUCHER_LABELS } from "./labels"
 export type { VoucherLabels } from "./labels"
-export { PagoEfectivoStatusError, fetchPagoEfectivoCip } from "./status"
+export { PagoEfectivoStatusError, fetchPagoEfectivoCip, fetchPagoEfectivoStatus } from "./status"
 export type { FetchCipOptions } from "./status"
 export { PagoEfectivoVoucher, usePagoEfectivoCip } from "./voucher"
 export type { PagoEfectivoVoucherProps, UsePagoEfectivoCipOptions, VoucherPart } from "./voucher"

@@ -17,6 +17,8 @@ export type VoucherLabels = {
   paidMessage: string
   expiredMessage: string
   canceledMessage: string
+  /** Shown while unpaid when the store emails the CIP (the status route's `cip_emails`). */
+  emailNotice: string
   qrAlt: string
   voucherLink: string
   howToPay: string
@@ -39,13 +41,14 @@ export const VOUCHER_LABELS: Record<VoucherLocale, VoucherLabels> = {
     paidMessage: "¡Recibimos tu pago! Tu pedido está confirmado.",
     expiredMessage: "Este código venció sin pagarse. Haz tu pedido de nuevo para obtener otro.",
     canceledMessage: "Este código fue anulado.",
+    emailNotice: "También te enviamos este código por correo.",
     qrAlt: "Código QR de la orden de pago",
     voucherLink: "Ver la orden de pago de PagoEfectivo",
     howToPay: "Cómo pagar",
     steps: [
       "En efectivo: en un agente o bodega (BCP, BBVA, Interbank, Scotiabank, Kasnet, Western Union…), di que pagas a PagoEfectivo y da tu código CIP.",
       "Por banca por internet o app móvil: entra a tu banco, elige Pago de servicios › PagoEfectivo › PagoEfectivo Soles (o Dólares) e ingresa tu código CIP.",
-      "Paga el monto exacto antes de la fecha de vencimiento. Te avisaremos por correo cuando recibamos el pago.",
+      "Paga el monto exacto antes de la fecha de vencimiento.",
     ],
   },
   en: {
@@ -63,13 +66,14 @@ export const VOUCHER_LABELS: Record<VoucherLocale, VoucherLabels> = {
     paidMessage: "We received your payment! Your order is confirmed.",
     expiredMessage: "This code expired unpaid. Place your order again to get a new one.",
     canceledMessage: "This code was canceled.",
+    emailNotice: "We also emailed you this code.",
     qrAlt: "QR code of the payment voucher",
     voucherLink: "Open the PagoEfectivo payment voucher",
     howToPay: "How to pay",
     steps: [
       "In cash: at an agent or corner shop (BCP, BBVA, Interbank, Scotiabank, Kasnet, Western Union…), say you are paying PagoEfectivo and give your CIP code.",
       "In online or mobile banking: open your bank, choose Pay services › PagoEfectivo › PagoEfectivo Soles (or Dollars) and enter your CIP code.",
-      "Pay the exact amount before the expiry date. We will email you once the payment arrives.",
+      "Pay the exact amount before the expiry date.",
     ],
   },
 }

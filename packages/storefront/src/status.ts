@@ -27,6 +27,11 @@ export class PagoEfectivoStatusError extends Error {
  * Resolves null on 404: not this shopper's, or no PagoEfectivo payment there.
  */
 export async function fetchPagoEfectivoCip(options: FetchCipOptions): Promise<PagoEfectivoCip | null> {
+  return (await fetchPagoEfectivoStatus(options))?.cip ?? null
+}
+
+/** The same call, with the whole answer: the CIP and whether the store emails it (`cip_emails`). */
+export async function fetchPagoEfectivoStatus(options: FetchCipOptions): Promise<StorePagoEfectivoCipResponse | null> {
   const path = options.cartId
     ? `/store/pagoefectivo/carts/${encodeURIComponent(options.cartId)}`
     : `/store/pagoefectivo/orders/${encodeURIComponent(options.orderId!)}`
@@ -39,5 +44,5 @@ export async function fetchPagoEfectivoCip(options: FetchCipOptions): Promise<Pa
   if (res.status === 404) return null
   const body = (await res.json().catch(() => null)) as (StorePagoEfectivoCipResponse & { message?: string }) | null
   if (!res.ok || !body?.cip) throw new PagoEfectivoStatusError(res.status, body?.message ?? `PagoEfectivo status answered ${res.status}`)
-  return body.cip
+  return { cip: body.cip, cip_emails: body.cip_emails === true }
 }

@@ -2,10 +2,10 @@
 
 import { QRCodeSVG } from "qrcode.react"
 import { type CSSProperties, useCallback, useEffect, useRef, useState } from "react"
-import type { PagoEfectivoCip, PagoEfectivoCipStatus } from "../../../src/lib/cip/read"
+import type { PagoEfectivoCip, PagoEfectivoCipStatus, StorePagoEfectivoCipResponse } from "../../../src/lib/cip/read"
 import { type VoucherLocale, countdown, formatCipAmount, formatCountdown, formatLimaDateTime } from "../../../src/lib/cip/format"
 import { VOUCHER_LABELS, type VoucherLabels } from "./labels"
-import { fetchPagoEfectivoCip } from "./status"
+import { fetchPagoEfectivoStatus } from "./status"
 
 /** The parts a store can style: each gets `pe-voucher__<part>` and `classNames[part]`. */
 export type VoucherPart =
@@ -35,10 +35,11 @@ export type UsePagoEfectivoCipOptions = {
   headers?: Record<string, string>
   credentials?: RequestCredentials
   /**
-   * Or any function that answers the current CIP, e.g. a Next.js server action calling the store
-   * route with the customer's auth headers. Wins over baseUrl/cartId/orderId.
+   * Or any function that answers the current CIP, or the status route's whole answer
+   * (`{ cip, cip_emails }`), e.g. a Next.js server action calling the store route with the
+   * customer's auth headers. Wins over baseUrl/cartId/orderId.
    */
-  fetchStatus?: () => Promise<PagoEfectivoCip | null>
+  fetchStatus?: () => Promise<PagoEfectivoCip | StorePagoEfectivoCipResponse | null>
   /** How often to ask while the CIP is unpaid. Default 4000 ms. */
   pollIntervalMs?: number
 }
@@ -47,22 +48,29 @@ export type UsePagoEfectivoCipOptions = {
  * The CIP, kept current: asked for at once when not given, then every `pollIntervalMs` while it
  * is unpaid (and when the tab becomes visible again). Stops once paid, expired or canceled.
  */
-export function usePagoEfectivoCip(options: UsePagoEfectivoCipOptions): { cip: PagoEfectivoCip | null; loading: boolean; error: Error | null } {
+export function usePagoEfectivoCip(options: UsePagoEfectivoCipOptions): {
+  cip: PagoEfectivoCip | null
+  /** Whether the store emails the CIP, as the status route last said; null until it has answered. */
+  emails: boolean | null
+  loading: boolean
+  error: Error | null
+} {
   const { baseUrl, publishableKey, cartId, orderId, credentials, fetchStatus, pollIntervalMs = 4000 } = options
   const [cip, setCip] = useState<PagoEfectivoCip | null>(options.cip ?? null)
   const [loading, setLoading] = useState(!options.cip)
   const [error, setError] = useState<Error | null>(null)
+  const [emails, setEmails] = useState<boolean | null>(null)
   const headersRef = useRef(options.headers)
   headersRef.current = options.headers
   const fetchRef = useRef(fetchStatus)
   fetchRef.current = fetchStatus
 
   const canFetch = !!fetchStatus || (!!baseUrl && !!publishableKey && (!!cartId || !!orderId))
-  const load = useCallback(async () => {
-    if (fetchRef.current) return fetchRef.current()
+  const load = useCallback(async (): Promise<{ cip: PagoEfectivoCip; cip_emails: boolean | null } | null> => {
+    if (fetchRef.current) return asStatus(await fetchRef.current())
     if (!baseUrl || !publishableKey) return null
-    if (cartId) return fetchPagoEfectivoCip({ baseUrl, publishableKey, cartId, headers: headersRef.current, credentials })
-    if (orderId) return fetchPagoEfectivoCip({ baseUrl, publishableKey, orderId, headers: headersRef.current, credentials })
+    if (cartId) return fetchPagoEfectivoStatus({ baseUrl, publishableKey, cartId, headers: headersRef.current, credentials })
+    if (orderId) return fetchPagoEfectivoStatus({ baseUrl, publishableKey, orderId, headers: headersRef.current, credentials })
     return null
   }, [baseUrl, publishableKey, cartId, orderId, credentials])
 
@@ -74,10 +82,12 @@ export function usePagoEfectivoCip(options: UsePagoEfectivoCipOptions): { cip: P
     const tick = async () => {
       timer = undefined
       try {
-        const fresh = await load()
+        const answer = await load()
         if (stopped) return
         setError(null)
+        const fresh = answer?.cip ?? null
         if (fresh) setCip(fresh)
+        if (typeof answer?.cip_emails === "boolean") setEmails(answer.cip_emails)
         setLoading(false)
         if (fresh && fresh.status !== "pending") return
       } catch (e) {
@@ -105,7 +115,14 @@ export function usePagoEfectivoCip(options: UsePagoEfectivoCipOptions): { cip: P
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [canFetch, status, load, pollIntervalMs])
 
-  return { cip, loading, error }
+  return { cip, emails, loading, error }
+}
+
+/** A `fetchStatus` answer, the CIP alone or the route's `{ cip, cip_emails }`, as the latter. */
+function asStatus(x: PagoEfectivoCip | StorePagoEfectivoCipResponse | null): { cip: PagoEfectivoCip; cip_emails: boolean | null } | null {
+  if (!x) return null
+  if ("cip" in x && x.cip && typeof x.cip === "object") return { cip: x.cip, cip_emails: typeof x.cip_emails === "boolean" ? x.cip_emails : null }
+  return { cip: x as PagoEfectivoCip, cip_emails: null }
 }
 
 export type PagoEfectivoVoucherProps = UsePagoEfectivoCipOptions & {
@@ -121,6 +138,11 @@ export type PagoEfectivoVoucherProps = UsePagoEfectivoCipOptions & {
   hideSteps?: boolean
   /** Called once when the CIP turns paid while the page is open. */
   onPaid?: (cip: PagoEfectivoCip) => void
+  /**
+   * Whether the store emails the CIP: shows "we also emailed you this code" while it is unpaid.
+   * Unset: as the status route says (`cip_emails`); until it has answered, no email is promised.
+   */
+  emails?: boolean
 }
 
 const GREEN = "#0a7d3b"
@@ -179,7 +201,8 @@ const small: CSSProperties = { fontSize: 12, color: "#666", textTransform: "uppe
 export function PagoEfectivoVoucher(props: PagoEfectivoVoucherProps) {
   const { locale = "es", className, classNames = {}, unstyled = false, hideSteps = false, onPaid } = props
   const t: VoucherLabels = { ...(VOUCHER_LABELS[locale] ?? VOUCHER_LABELS.es), ...(props.labels ?? {}) }
-  const { cip } = usePagoEfectivoCip(props)
+  const { cip, emails: routeSaysEmails } = usePagoEfectivoCip(props)
+  const emails = props.emails ?? routeSaysEmails === true
 
   // the clock starts after mounting, so a server render and the first client render agree
   const [now, setNow] = useState<number | null>(null)
@@ -306,6 +329,11 @@ export function PagoEfectivoVoucher(props: PagoEfectivoVoucherProps) {
             ))}
           </ol>
         </div>
+      )}
+      {status === "pending" && emails && (
+        <p className={cls("message")} style={css("message", { fontWeight: 400, fontSize: 14 })} data-testid="pagoefectivo-email-notice">
+          {t.emailNotice}
+        </p>
       )}
     </section>
   )

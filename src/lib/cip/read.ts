@@ -33,8 +33,11 @@ export type PagoEfectivoCip = {
   status: PagoEfectivoCipStatus
 }
 
-/** What `GET /store/pagoefectivo/carts/:id` and `GET /store/pagoefectivo/orders/:id` answer. */
-export type StorePagoEfectivoCipResponse = { cip: PagoEfectivoCip }
+/**
+ * What `GET /store/pagoefectivo/carts/:id` and `GET /store/pagoefectivo/orders/:id` answer:
+ * the CIP, and whether the store emails it to the shopper (`cipEmails` on and an email provider).
+ */
+export type StorePagoEfectivoCipResponse = { cip: PagoEfectivoCip; cip_emails: boolean }
 
 /** The part of a payment session or payment the reader looks at. */
 export type PaymentLike = {

@@ -114,6 +114,11 @@ export default class PagoEfectivoModuleService extends MedusaService({
     return this.emailProvider_
   }
 
+  /** Whether the CIP emails go out: `cipEmails` on and an email provider configured. */
+  async cipEmailsOn(): Promise<boolean> {
+    return this.options_.cipEmails && (await this.hasEmailProvider())
+  }
+
   /** The refund records (plain SQL on the shared connection; see ledger.ts). */
   ledger(): RefundLedger {
     return this.ledger_

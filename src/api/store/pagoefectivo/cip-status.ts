@@ -3,6 +3,8 @@ import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/util
 import { z } from "zod"
 import { type CartLike, type OrderLike, type PagoEfectivoCip, type StorePagoEfectivoCipResponse, readPagoEfectivoCip } from "../../../lib/cip/read"
 import { ID_PATTERN, parseOr400 } from "../../admin/pagoefectivo/orders/view"
+import { PAGOEFECTIVO_MODULE } from "../../../modules/pagoefectivo"
+import type PagoEfectivoModuleService from "../../../modules/pagoefectivo/service"
 
 /**
  * The CIP status routes the storefront kit polls (GET /store/pagoefectivo/carts/:id and
@@ -17,7 +19,8 @@ import { ID_PATTERN, parseOr400 } from "../../admin/pagoefectivo/orders/view"
  *   (bearer token or session); another customer, or nobody, gets the same 404;
  * - and only through a publishable key of the sales channel it was sold in.
  * Anything else is a 404 that says no more than "not found": not whether the id exists.
- * The answer holds the CIP's fields alone (code, amount, currency, expiry, voucher URL, status).
+ * The answer holds the CIP's fields alone (code, amount, currency, expiry, voucher URL, status),
+ * and whether the store emails the CIP (`cip_emails`), so a voucher promises an email only then.
  */
 
 const Params = z.object({ id: z.string().regex(ID_PATTERN, "must be a Medusa id") })
@@ -73,6 +76,7 @@ export function cipStatusRoute(kind: "cart" | "order") {
     const cip = await load(req as Request, kind, id)
     res.setHeader("Cache-Control", "no-store")
     if (!cip) throw new MedusaError(MedusaError.Types.NOT_FOUND, `No PagoEfectivo payment code was found for this ${kind}`)
-    res.json({ cip })
+    const cip_emails = await req.scope.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE).cipEmailsOn()
+    res.json({ cip, cip_emails })
   }
 }
