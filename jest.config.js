@@ -26,7 +26,7 @@ module.exports = {
   testMatch: {
     "integration:http": ["<rootDir>/integration-tests/http/**/*.spec.[jt]s"],
     e2e: ["<rootDir>/integration-tests/e2e/**/*.spec.[jt]s"],
-    install: ["<rootDir>/integration-tests/install/install.spec.[jt]s"],
+    install: ["<rootDir>/integration-tests/install/install.spec.[jt]s", "<rootDir>/integration-tests/install/starter.spec.[jt]s"],
     soak: ["<rootDir>/integration-tests/soak/*.spec.[jt]s"],
   }[testType] ?? [
     "<rootDir>/src/**/__tests__/**/*.unit.spec.[jt]s",

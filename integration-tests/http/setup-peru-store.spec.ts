@@ -82,7 +82,7 @@ medusaIntegrationTestRunner({
         expect(data[0].payment_providers.map((p: any) => p.id).sort()).toEqual([PROVIDER, "pp_system_default"])
       })
 
-      it("with --pen-per-usd, prices in PEN the variants priced in USD only, once; a PEN price of the merchant's stays", async () => {
+      it("with pen-per-usd, prices in PEN the variants priced in USD only, once; a PEN price of the merchant's stays", async () => {
         const container = getContainer()
         const { result: products } = await createProductsWorkflow(container).run({
           input: {
@@ -92,7 +92,7 @@ medusaIntegrationTestRunner({
             ],
           },
         })
-        const run = await setupScript({ container, args: ["--pen-per-usd=3.75"] } as any)
+        const run = await setupScript({ container, args: ["pen-per-usd=3.75"] } as any)
         expect(run.steps.find((s) => s.step === "prices")).toEqual({ step: "prices", outcome: "done", detail: "added a PEN price (USD × 3.75) to 1 variant(s)" })
         const query = container.resolve(ContainerRegistrationKeys.QUERY)
         const pen = async (variantId: string) => {
@@ -109,9 +109,11 @@ medusaIntegrationTestRunner({
       })
 
       it("refuses unknown or malformed arguments with a message that names them", () => {
-        expect(parseSetupArgs(["--usd", "--pen-per-usd=3.7"])).toEqual({ usd: true, penPerUsd: 3.7 })
-        expect(() => parseSetupArgs(["--pen-per-usd=abc"])).toThrow(/--pen-per-usd must be a positive number/)
-        expect(() => parseSetupArgs(["--force"])).toThrow(/unknown argument "--force"/)
+        // medusa exec passes positional words: `usd pen-per-usd=3.7`; a leading -- is accepted too
+        expect(parseSetupArgs(["usd", "pen-per-usd=3.7"])).toEqual({ usd: true, penPerUsd: 3.7 })
+        expect(parseSetupArgs(["--usd"])).toEqual({ usd: true })
+        expect(() => parseSetupArgs(["pen-per-usd=abc"])).toThrow(/pen-per-usd must be a positive number/)
+        expect(() => parseSetupArgs(["force"])).toThrow(/unknown argument "force"/)
       })
     })
   },

@@ -15,21 +15,24 @@ import { PAGOEFECTIVO_PROVIDER_PREFIX } from "../lib/cip/read"
 /**
  * A store set up to sell into Peru with PagoEfectivo, in one command, from the store's folder:
  *
- *   npx medusa exec ./node_modules/medusa-payment-pagoefectivo/.medusa/server/src/scripts/setup-peru-store.js [--usd] [--pen-per-usd=3.75]
+ *   npx medusa exec ./node_modules/medusa-payment-pagoefectivo/.medusa/server/src/scripts/setup-peru-store.js [usd] [pen-per-usd=3.75]
+ *
+ * (`medusa exec <file> [args..]` takes positional words only: it refuses `--usd` as an unknown
+ * option of its own, so the arguments are plain words; a leading `--` is accepted too.)
  *
  * Each step says what it did, what it found already done, or what it left alone because the
  * merchant set it up differently; a second run changes nothing. It only adds: no price, region,
  * zone or option of the merchant's is changed or removed.
  *
- * 1. currencies: PEN (and USD with --usd) among the store's currencies (the default unchanged);
+ * 1. currencies: PEN (and USD with `usd`) among the store's currencies (the default unchanged);
  * 2. region: the region holding Peru (country `pe`) gets the PagoEfectivo provider; none holds it:
  *    a "Perú" region in PEN is made with it. A region holding Peru in another currency than PEN
- *    (or USD with --usd) is left alone;
+ *    (or USD with `usd`) is left alone;
  * 3. tax region for Peru (Medusa's system tax provider), unless one exists;
  * 4. shipping: a service zone covering Peru with a shipping option; none covers it: a "Lima
  *    warehouse" stock location, a shipping zone for Peru and a flat "Envío estándar" (S/ 10.00),
  *    linked to the store's default sales channel. A zone covering Peru with no option is reported;
- * 5. with --pen-per-usd=<rate>: a PEN price for every variant that has a USD price and no PEN one
+ * 5. with pen-per-usd=<rate>: a PEN price for every variant that has a USD price and no PEN one
  *    (PEN = USD × rate, to the cent). Variants without either are reported.
  */
 export type SetupOptions = {
@@ -46,15 +49,17 @@ const PE = "pe"
 const REGION_NAME = "Perú"
 const SHIPPING_PRICE_PEN = 10
 
+/** `usd`, `pen-per-usd=<rate>` (or with a leading `--`). */
 export function parseSetupArgs(args: string[] = []): SetupOptions {
   const options: SetupOptions = {}
-  for (const arg of args) {
-    if (arg === "--usd") options.usd = true
-    else if (arg.startsWith("--pen-per-usd=")) {
-      const rate = Number(arg.slice("--pen-per-usd=".length))
-      if (!Number.isFinite(rate) || rate <= 0 || rate > 100) throw new Error(`--pen-per-usd must be a positive number of soles per dollar, e.g. --pen-per-usd=3.75; got "${arg}"`)
+  for (const raw of args) {
+    const arg = String(raw).replace(/^--/, "")
+    if (arg === "usd") options.usd = true
+    else if (arg.startsWith("pen-per-usd=")) {
+      const rate = Number(arg.slice("pen-per-usd=".length))
+      if (!Number.isFinite(rate) || rate <= 0 || rate > 100) throw new Error(`pen-per-usd must be a positive number of soles per dollar, e.g. pen-per-usd=3.75; got "${raw}"`)
       options.penPerUsd = rate
-    } else throw new Error(`unknown argument "${arg}"; known: --usd, --pen-per-usd=<rate>`)
+    } else throw new Error(`unknown argument "${raw}"; known: usd, pen-per-usd=<rate>`)
   }
   return options
 }
@@ -147,7 +152,7 @@ export async function setupPeruStore(container: MedusaContainer, options: SetupO
 
   // 5. PEN prices
   if (options.penPerUsd) say("prices", ...(await addPenPrices(container, options.penPerUsd)))
-  else say("prices", "left alone", "no price added (pass --pen-per-usd=<rate> to price in PEN the variants priced in USD only)")
+  else say("prices", "left alone", "no price added (pass pen-per-usd=<rate> to price in PEN the variants priced in USD only)")
 
   return { steps, regionId, providerId }
 }
@@ -216,7 +221,7 @@ async function addPenPrices(container: MedusaContainer, rate: number): Promise<[
   return [unpriced.length ? "left alone" : "found", `every variant priced in USD already has a PEN price${skipped}`]
 }
 
-/** `npx medusa exec <this file> [--usd] [--pen-per-usd=<rate>]`: prints each step. */
+/** `npx medusa exec <this file> [usd] [pen-per-usd=<rate>]`: prints each step. */
 export default async function setup({ container, args }: ExecArgs) {
   const logger = container.resolve<Logger>(ContainerRegistrationKeys.LOGGER)
   const result = await setupPeruStore(container, parseSetupArgs(args))

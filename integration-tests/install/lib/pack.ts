@@ -173,7 +173,7 @@ export function kitPackageProblems(files: string[]): string[] {
 }
 
 /** The file list as printed into the test log. */
-export function fileListing(p: Packed): string {
+export function fileListing(p: Tarball): string {
   const size = fs.statSync(p.tarball).size
   return [`${path.basename(p.tarball)}: ${p.files.length} files, ${(size / 1024).toFixed(1)} kB`, ...p.files.map((f) => `  ${f}`)].join("\n")
 }
