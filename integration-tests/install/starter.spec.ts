@@ -214,7 +214,8 @@ describeStarter(`the plugin in a pnpm workspace shaped like Medusa's starter (ap
       children.push(sandbox)
       const medusa = spawnLogged(path.join(backend, "node_modules", ".bin", "medusa"), ["start"], {
         cwd: path.join(backend, ".medusa", "server"),
-        env: { ...env, PORT: new URL(medusaUrl).port, NODE_ENV: "development" },
+        // neither development (the admin's dev server) nor production (a Secure cookie over http)
+        env: { ...env, PORT: new URL(medusaUrl).port, NODE_ENV: "e2e" },
         logFile: path.join(ARTIFACTS, "starter-medusa.log"),
       })
       children.push(medusa)
