@@ -1,7 +1,22 @@
 import type { PagoEfectivoCip } from "./cip"
 
 /** What `GET /store/pagoefectivo/carts/:id` and `GET /store/pagoefectivo/orders/:id` answer. */
-export type StorePagoEfectivoCipResponse = { cip: PagoEfectivoCip }
+export type StorePagoEfectivoCipResponse = {
+  cip: PagoEfectivoCip
+  /**
+   * Orders only, and only when the CIP has expired: whether a fresh CIP may be asked for with
+   * `POST /store/pagoefectivo/orders/:id/renew-cip` (see renewPagoEfectivoCip).
+   */
+  renewable?: boolean
+}
+
+/** What `POST /store/pagoefectivo/orders/:id/renew-cip` answers: the order's payable CIP. */
+export type StorePagoEfectivoRenewResponse = {
+  cip: PagoEfectivoCip
+  /** Whether this call issued the CIP (false: it was issued already, e.g. by a first press). */
+  renewed: boolean
+  renewals_left: number
+}
 
 export type FetchCipOptions = {
   /** The Medusa backend, e.g. "http://localhost:9000". */

@@ -4,6 +4,7 @@ import { z } from "zod"
 import { type CartLike, type OrderLike, type PagoEfectivoCip, readPagoEfectivoCip } from "../../../storefront/cip"
 import type { StorePagoEfectivoCipResponse } from "../../../storefront/status"
 import { ID_PATTERN, parseOr400 } from "../../admin/pagoefectivo/orders/view"
+import { renewability } from "./renewable"
 
 /**
  * The CIP status routes the storefront kit polls (GET /store/pagoefectivo/carts/:id and
@@ -21,9 +22,9 @@ import { ID_PATTERN, parseOr400 } from "../../admin/pagoefectivo/orders/view"
  * The answer holds the CIP's fields alone (code, amount, currency, expiry, voucher URL, status).
  */
 
-const Params = z.object({ id: z.string().regex(ID_PATTERN, "must be a Medusa id") })
+export const Params = z.object({ id: z.string().regex(ID_PATTERN, "must be a Medusa id") })
 /** Nothing is read from the query; anything there is refused rather than ignored. */
-const Query = z.object({}).strict()
+export const Query = z.object({}).strict()
 
 type Owned = {
   sales_channel_id?: string | null
@@ -31,7 +32,7 @@ type Owned = {
   customer?: { has_account?: boolean | null } | null
 }
 
-type Request = MedusaRequest & Partial<Pick<AuthenticatedMedusaRequest, "auth_context">> & {
+export type Request = MedusaRequest & Partial<Pick<AuthenticatedMedusaRequest, "auth_context">> & {
   publishable_key_context?: { sales_channel_ids?: string[] }
 }
 
@@ -55,7 +56,7 @@ const ORDER_FIELDS = [
   ...["provider_id", "data", "captured_at", "created_at"].map((f) => `payment_collections.payments.${f}`),
 ]
 
-async function load(req: Request, kind: "cart" | "order", id: string): Promise<PagoEfectivoCip | null> {
+export async function load(req: Request, kind: "cart" | "order", id: string): Promise<PagoEfectivoCip | null> {
   const query = req.scope.resolve(ContainerRegistrationKeys.QUERY)
   const { data } =
     kind === "cart"
@@ -74,6 +75,8 @@ export function cipStatusRoute(kind: "cart" | "order") {
     const cip = await load(req as Request, kind, id)
     res.setHeader("Cache-Control", "no-store")
     if (!cip) throw new MedusaError(MedusaError.Types.NOT_FOUND, `No PagoEfectivo payment code was found for this ${kind}`)
-    res.json({ cip })
+    // an order's expired CIP says whether the shopper may ask for a fresh one (POST …/renew-cip)
+    const renewable = kind === "order" ? await renewability(req.scope, id, cip) : null
+    res.json(renewable === null ? { cip } : { cip, renewable })
   }
 }
