@@ -241,7 +241,10 @@ medusaIntegrationTestRunner({
         await sandbox.pay(fresh)
         await eventually(async () => ((await shop.orderOf(order.id)).payment_status === "captured" ? true : null), { what: "order captured" })
 
-        // PagoEfectivo reports a payment of the old code after all
+        // PagoEfectivo reports a payment of the old code after all (its records say paid)
+        const old = sandbox.live.cips.get(Number(session.data.cip))!
+        old.status = "paid"
+        old.datePayment = new Date()
         const late = JSON.stringify({ eventType: "cip.paid", operationNumber: "LATE-1", data: { cip: session.data.cip, currency: "PEN", amount: 199.9, transactionCode: session.id } })
         expect((await shop.deliver(late)).status).toBe(200)
         const record = await eventually(async () => {
@@ -263,6 +266,42 @@ medusaIntegrationTestRunner({
         expect(payments[0].captures).toHaveLength(1)
         expect(String(payments[0].data.cip)).toBe(fresh)
         expect(Number(o.summary.paid_total)).toBe(199.9)
+
+        // in the needs-attention queue, with its one action
+        const queue = await shop.call("GET", "/admin/pagoefectivo/attention")
+        expect(queue.status).toBe(200)
+        const row = queue.body.items.find((i: any) => i.kind === "overpayment")
+        expect(row).toMatchObject({ key: `overpayment:${session.data.cip}`, order_id: order.id, cip: session.data.cip, amount: "199.90", currency_code: "PEN", status: "overpaid", actions: ["refund_overpayment"] })
+
+        // refunded with one press; pressed again, also at once: one refund at PagoEfectivo
+        const presses = await Promise.all([1, 2, 3].map(() => shop.call("POST", `/admin/pagoefectivo/overpayments/${session.data.cip}/refund`, {})))
+        expect(presses.map((p) => p.status)).toEqual([200, 200, 200])
+        expect(presses.filter((p) => !p.body.refund.already)).toHaveLength(1)
+        expect(presses[0].body.refund).toMatchObject({ status: "pending", refund_id: `peover_${session.data.cip}` })
+        const refunds = (await sandbox.state()).refunds
+        expect(refunds).toHaveLength(1)
+        expect(refunds[0]).toMatchObject({ cip: session.data.cip, amount: 199.9, currency: "PEN", transactionCode: session.id, merchantOrderId: order.id })
+        expect((await shop.call("GET", "/admin/pagoefectivo/attention")).body.items.find((i: any) => i.kind === "overpayment")).toMatchObject({ status: "pending", actions: [] })
+
+        // PagoEfectivo completes it: the queue is clear, and Medusa's books never saw it
+        await sandbox.call("POST", `/__sandbox/refunds/peover_${session.data.cip}/complete`, { wait: true })
+        const refunded = await eventually(async () => {
+          const [r] = await shop.pe().listPagoEfectivoCips({ cip: session.data.cip })
+          return r?.refund_status === "completed" ? r : null
+        }, { what: "overpayment refund completed" })
+        expect(refunded.refunded_at).toBeTruthy()
+        expect((await shop.call("GET", "/admin/pagoefectivo/attention")).body.items.filter((i: any) => i.kind === "overpayment")).toEqual([])
+        const again = await shop.call("POST", `/admin/pagoefectivo/overpayments/${session.data.cip}/refund`, {})
+        expect(again).toMatchObject({ status: 200, body: { refund: { status: "completed", already: true } } })
+        expect((await sandbox.state()).refunds).toHaveLength(1)
+        const after = await shop.orderOf(order.id)
+        expect(after.payment_status).toBe("captured")
+        expect(after.payment_collections[0].payments[0].refunds ?? []).toHaveLength(0)
+
+        // bad input: 400; a CIP that is no overpayment: 404
+        expect((await shop.call("POST", `/admin/pagoefectivo/overpayments/abc/refund`, {})).status).toBe(400)
+        expect((await shop.call("POST", `/admin/pagoefectivo/overpayments/${session.data.cip}/refund`, { amount: 5 })).status).toBe(400)
+        expect((await shop.call("POST", `/admin/pagoefectivo/overpayments/${fresh}/refund`, {})).status).toBe(404)
       })
     })
   },

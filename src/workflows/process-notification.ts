@@ -15,6 +15,7 @@ import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
 import { type RefundResultOutcome, applyRefundResultWorkflow } from "./refund-result"
 import { cancelExpiredSessionStep } from "./steps/cancel-expired-session"
 import { lateCipTarget, recordLatePaymentStep } from "./late-payment"
+import { isOverpaymentRefundId, settleOverpaymentRefund } from "./overpayment"
 import { markRenewedCipPaidStep, renewOnExpiryStep } from "./renew-cip"
 
 import { isPagoEfectivoProvider } from "../lib/pagoefectivo/provider-id"
@@ -25,6 +26,8 @@ export type NotificationTarget =
   | { kind: "cip.expired"; notification_id: string; session_id: string; order_id: string | null; cancel_order: boolean }
   /** A cip.paid of a CIP that a renewal replaced: an overpayment, never captured (see late-payment.ts). */
   | { kind: "cip.late_paid"; notification_id: string; cip: string; order_id: string }
+  /** The result of an overpayment's refund (see overpayment.ts). */
+  | { kind: "overpayment.refund"; notification_id: string; refund_id: string; status: "completed" | "rejected"; reference_id: string | null; reason: string | null }
   /** Known to us but nothing to do (already applied, or not this version's to handle). */
   | { kind: "ignore"; notification_id: string; reason: string }
   | { kind: "refund"; notification_id: string; refund_id: string; status: "completed" | "rejected"; reference_id: string | null; reason: string | null }
@@ -44,7 +47,7 @@ export const resolveNotificationTargetStep = createStep(
     const n = stored.payload as unknown as Notification
     if (n.eventType === "refund.completed" || n.eventType === "refund.rejected") {
       return new StepResponse<NotificationTarget>({
-        kind: "refund",
+        kind: isOverpaymentRefundId(n.data.refundId) ? "overpayment.refund" : "refund",
         notification_id: id,
         refund_id: n.data.refundId,
         status: n.eventType === "refund.completed" ? "completed" : "rejected",
@@ -132,6 +135,12 @@ export const confirmCapturedStep = createStep("pagoefectivo-confirm-captured", a
 
 export { cancelExpiredSessionStep }
 
+const settleOverpaymentRefundStep = createStep(
+  "pagoefectivo-settle-overpayment-refund",
+  async (t: Extract<NotificationTarget, { kind: "overpayment.refund" }>, { container }) =>
+    new StepResponse(await settleOverpaymentRefund(container, t.refund_id, t.status, t.reference_id, t.reason))
+)
+
 type NotificationMark = "processed" | "ignored" | "unmatched" | "anomaly"
 
 export const markNotificationStep = createStep(
@@ -209,6 +218,10 @@ export const processPagoEfectivoNotificationWorkflow = createWorkflow(
     when("pagoefectivo-cip-late-paid", { target }, ({ target }) => target.kind === "cip.late_paid").then(() => {
       const cipInput = transform({ target }, ({ target }) => ({ cip: (target as Extract<NotificationTarget, { kind: "cip.late_paid" }>).cip }))
       recordLatePaymentStep(cipInput)
+    })
+
+    when("pagoefectivo-overpayment-refund", { target }, ({ target }) => target.kind === "overpayment.refund").then(() => {
+      settleOverpaymentRefundStep(target as unknown as Extract<NotificationTarget, { kind: "overpayment.refund" }>)
     })
 
     const refundResult = when("pagoefectivo-refund-result", { target }, ({ target }) => target.kind === "refund").then(() => {
