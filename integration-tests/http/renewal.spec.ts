@@ -38,11 +38,12 @@ medusaIntegrationTestRunner({
     const renew = (orderId: string, headers: Record<string, string> = {}, body: unknown = {}) =>
       shopper("POST", `/store/pagoefectivo/orders/${orderId}/renew-cip`, body, headers)
 
-    /** The fresh CIP's number once the cip.expired notification renewed the order. */
+    /** The fresh CIP's number once the cip.expired notification renewed the order (its record written: the renewal is done). */
     const renewedCip = (orderId: string, old: string) =>
       eventually(async () => {
         const r = await shopper("GET", `/store/pagoefectivo/orders/${orderId}`)
-        return r.body?.cip?.code && r.body.cip.code !== old && r.body.cip.status === "pending" ? (r.body.cip.code as string) : null
+        const code = r.body?.cip?.code && r.body.cip.code !== old && r.body.cip.status === "pending" ? (r.body.cip.code as string) : null
+        return code && (await shop.pe().listPagoEfectivoCips({ cip: code })).length ? code : null
       }, { what: "a fresh CIP" })
 
     /** PagoEfectivo expires the CIP and does not notify (the notification is late): only the shopper's press renews. */

@@ -4,6 +4,7 @@
  *
  * - isPagoEfectivo(providerId), readPagoEfectivoCip(cart | order | session) → PagoEfectivoCip | null
  * - fetchPagoEfectivoCip({ baseUrl, publishableKey, cartId | orderId }) → the plugin's store route
+ * - renewPagoEfectivoCip({ baseUrl, publishableKey, orderId }) → a fresh CIP for an expired one
  * - <PagoEfectivoVoucher />, usePagoEfectivoCip(): the voucher, kept current by polling that route
  * - formatCipAmount, formatLimaDateTime, countdown, formatCountdown, VOUCHER_LABELS (es, en)
  */
@@ -13,7 +14,7 @@ export { countdown, formatCipAmount, formatCountdown, formatLimaDateTime } from 
 export type { Countdown, VoucherLocale } from "./format"
 export { VOUCHER_LABELS } from "./labels"
 export type { VoucherLabels } from "./labels"
-export { PagoEfectivoStatusError, fetchPagoEfectivoCip } from "./status"
-export type { FetchCipOptions, StorePagoEfectivoCipResponse } from "./status"
+export { PagoEfectivoStatusError, fetchPagoEfectivoCip, fetchPagoEfectivoCipStatus, renewPagoEfectivoCip } from "./status"
+export type { FetchCipOptions, RenewCipOptions, StorePagoEfectivoCipResponse, StorePagoEfectivoRenewResponse } from "./status"
 export { PagoEfectivoVoucher, usePagoEfectivoCip } from "./voucher"
-export type { PagoEfectivoVoucherProps, UsePagoEfectivoCipOptions, VoucherPart } from "./voucher"
+export type { PagoEfectivoCipState, PagoEfectivoVoucherProps, UsePagoEfectivoCipOptions, VoucherPart } from "./voucher"

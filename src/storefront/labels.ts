@@ -17,6 +17,10 @@ export type VoucherLabels = {
   paidMessage: string
   expiredMessage: string
   canceledMessage: string
+  /** An expired CIP the store renews: shown instead of expiredMessage, above the button. */
+  renewableMessage: string
+  renew: string
+  renewing: string
   qrAlt: string
   voucherLink: string
   howToPay: string
@@ -39,6 +43,9 @@ export const VOUCHER_LABELS: Record<VoucherLocale, VoucherLabels> = {
     paidMessage: "¡Recibimos tu pago! Tu pedido está confirmado.",
     expiredMessage: "Este código venció sin pagarse. Haz tu pedido de nuevo para obtener otro.",
     canceledMessage: "Este código fue anulado.",
+    renewableMessage: "Este código venció sin pagarse. Tu pedido sigue reservado: obtén un nuevo código para pagarlo.",
+    renew: "Obtener un nuevo código",
+    renewing: "Generando un nuevo código…",
     qrAlt: "Código QR de la orden de pago",
     voucherLink: "Ver la orden de pago de PagoEfectivo",
     howToPay: "Cómo pagar",
@@ -63,6 +70,9 @@ export const VOUCHER_LABELS: Record<VoucherLocale, VoucherLabels> = {
     paidMessage: "We received your payment! Your order is confirmed.",
     expiredMessage: "This code expired unpaid. Place your order again to get a new one.",
     canceledMessage: "This code was canceled.",
+    renewableMessage: "This code expired unpaid. Your order is still held: get a new code to pay it.",
+    renew: "Get a new code",
+    renewing: "Getting a new code…",
     qrAlt: "QR code of the payment voucher",
     voucherLink: "Open the PagoEfectivo payment voucher",
     howToPay: "How to pay",

@@ -45,6 +45,11 @@ export class PagoEfectivoStatusError extends Error {
  * Resolves null on 404: not this shopper's, or no PagoEfectivo payment there.
  */
 export async function fetchPagoEfectivoCip(options: FetchCipOptions): Promise<PagoEfectivoCip | null> {
+  return (await fetchPagoEfectivoCipStatus(options))?.cip ?? null
+}
+
+/** As fetchPagoEfectivoCip, with the whole answer: an order's expired CIP also says whether it is `renewable`. */
+export async function fetchPagoEfectivoCipStatus(options: FetchCipOptions): Promise<StorePagoEfectivoCipResponse | null> {
   const path = options.cartId
     ? `/store/pagoefectivo/carts/${encodeURIComponent(options.cartId)}`
     : `/store/pagoefectivo/orders/${encodeURIComponent(options.orderId!)}`
@@ -57,5 +62,27 @@ export async function fetchPagoEfectivoCip(options: FetchCipOptions): Promise<Pa
   if (res.status === 404) return null
   const body = (await res.json().catch(() => null)) as (StorePagoEfectivoCipResponse & { message?: string }) | null
   if (!res.ok || !body?.cip) throw new PagoEfectivoStatusError(res.status, body?.message ?? `PagoEfectivo status answered ${res.status}`)
-  return body.cip
+  return { cip: body.cip, ...(typeof body.renewable === "boolean" ? { renewable: body.renewable } : {}) }
+}
+
+export type RenewCipOptions = Omit<FetchCipOptions, "cartId" | "orderId"> & { orderId: string }
+
+/**
+ * Asks for a fresh CIP for an order whose CIP expired (POST /store/pagoefectivo/orders/:id/renew-cip).
+ * Resolves the order's payable CIP (the fresh one, or the one a first press made); throws
+ * PagoEfectivoStatusError with the store's message otherwise (409: paid, no renewals left…).
+ */
+export async function renewPagoEfectivoCip(options: RenewCipOptions): Promise<StorePagoEfectivoRenewResponse> {
+  const url = `${options.baseUrl.replace(/\/+$/, "")}/store/pagoefectivo/orders/${encodeURIComponent(options.orderId)}/renew-cip`
+  const res = await (options.fetch ?? fetch)(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-publishable-api-key": options.publishableKey, ...(options.headers ?? {}) },
+    body: "{}",
+    credentials: options.credentials,
+    signal: options.signal,
+    cache: "no-store",
+  })
+  const body = (await res.json().catch(() => null)) as (StorePagoEfectivoRenewResponse & { message?: string }) | null
+  if (!res.ok || !body?.cip) throw new PagoEfectivoStatusError(res.status, body?.message ?? `PagoEfectivo renewal answered ${res.status}`)
+  return body
 }

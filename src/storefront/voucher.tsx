@@ -5,7 +5,7 @@ import { type CSSProperties, useCallback, useEffect, useRef, useState } from "re
 import type { PagoEfectivoCip, PagoEfectivoCipStatus } from "./cip"
 import { type VoucherLocale, countdown, formatCipAmount, formatCountdown, formatLimaDateTime } from "./format"
 import { VOUCHER_LABELS, type VoucherLabels } from "./labels"
-import { fetchPagoEfectivoCip } from "./status"
+import { type StorePagoEfectivoCipResponse, fetchPagoEfectivoCipStatus, renewPagoEfectivoCip } from "./status"
 
 /** The parts a store can style: each gets `pe-voucher__<part>` and `classNames[part]`. */
 export type VoucherPart =
@@ -22,6 +22,7 @@ export type VoucherPart =
   | "qr"
   | "link"
   | "steps"
+  | "renewButton"
 
 export type UsePagoEfectivoCipOptions = {
   /** The CIP as the page has it already, e.g. `readPagoEfectivoCip(order)`. */
@@ -43,41 +44,66 @@ export type UsePagoEfectivoCipOptions = {
   pollIntervalMs?: number
 }
 
+export type PagoEfectivoCipState = {
+  cip: PagoEfectivoCip | null
+  loading: boolean
+  error: Error | null
+  /**
+   * An order's expired CIP: whether the store gives a fresh one (`renew`); null when not known or
+   * not asked (a cart, a CIP that has not expired, `fetchStatus`).
+   */
+  renewable: boolean | null
+  /** Asks for the fresh CIP (orders, with baseUrl and publishableKey); the state then holds it. */
+  renew: () => Promise<void>
+  renewing: boolean
+}
+
 /**
  * The CIP, kept current: asked for at once when not given, then every `pollIntervalMs` while it
- * is unpaid (and when the tab becomes visible again). Stops once paid, expired or canceled.
+ * is unpaid (and when the tab becomes visible again). Stops once paid, expired or canceled; an
+ * order's expired CIP is asked about once more, to learn whether it is renewable.
  */
-export function usePagoEfectivoCip(options: UsePagoEfectivoCipOptions): { cip: PagoEfectivoCip | null; loading: boolean; error: Error | null } {
+export function usePagoEfectivoCip(options: UsePagoEfectivoCipOptions): PagoEfectivoCipState {
   const { baseUrl, publishableKey, cartId, orderId, credentials, fetchStatus, pollIntervalMs = 4000 } = options
   const [cip, setCip] = useState<PagoEfectivoCip | null>(options.cip ?? null)
   const [loading, setLoading] = useState(!options.cip)
   const [error, setError] = useState<Error | null>(null)
+  const [renewable, setRenewable] = useState<boolean | null>(null)
+  const [renewing, setRenewing] = useState(false)
   const headersRef = useRef(options.headers)
   headersRef.current = options.headers
   const fetchRef = useRef(fetchStatus)
   fetchRef.current = fetchStatus
 
   const canFetch = !!fetchStatus || (!!baseUrl && !!publishableKey && (!!cartId || !!orderId))
-  const load = useCallback(async () => {
-    if (fetchRef.current) return fetchRef.current()
+  const load = useCallback(async (): Promise<StorePagoEfectivoCipResponse | null> => {
+    if (fetchRef.current) {
+      const found = await fetchRef.current()
+      return found ? { cip: found } : null
+    }
     if (!baseUrl || !publishableKey) return null
-    if (cartId) return fetchPagoEfectivoCip({ baseUrl, publishableKey, cartId, headers: headersRef.current, credentials })
-    if (orderId) return fetchPagoEfectivoCip({ baseUrl, publishableKey, orderId, headers: headersRef.current, credentials })
+    if (cartId) return fetchPagoEfectivoCipStatus({ baseUrl, publishableKey, cartId, headers: headersRef.current, credentials })
+    if (orderId) return fetchPagoEfectivoCipStatus({ baseUrl, publishableKey, orderId, headers: headersRef.current, credentials })
     return null
   }, [baseUrl, publishableKey, cartId, orderId, credentials])
 
   const status = cip?.status
+  const code = cip?.code
+  // an expired CIP of an order, given by the page: one question, whether it is renewable
+  const askRenewable = status === "expired" && !!orderId && !fetchStatus && renewable === null
   useEffect(() => {
-    if (!canFetch || (status && status !== "pending")) return
+    if (!canFetch || (status && status !== "pending" && !askRenewable)) return
     let stopped = false
     let timer: ReturnType<typeof setTimeout> | undefined
     const tick = async () => {
       timer = undefined
       try {
-        const fresh = await load()
+        const answer = await load()
         if (stopped) return
         setError(null)
+        const fresh = answer?.cip ?? null
         if (fresh) setCip(fresh)
+        setRenewable(typeof answer?.renewable === "boolean" ? answer.renewable : fresh?.status === "expired" ? false : null)
         setLoading(false)
         if (fresh && fresh.status !== "pending") return
       } catch (e) {
@@ -88,7 +114,7 @@ export function usePagoEfectivoCip(options: UsePagoEfectivoCipOptions): { cip: P
       if (!stopped) timer = setTimeout(tick, pollIntervalMs)
     }
     // given a CIP, the first question waits a round; without one, it goes out at once
-    timer = setTimeout(tick, cip ? pollIntervalMs : 0)
+    timer = setTimeout(tick, cip && !askRenewable ? pollIntervalMs : 0)
     const onVisible = () => {
       if (document.visibilityState === "visible" && timer) {
         clearTimeout(timer)
@@ -101,11 +127,27 @@ export function usePagoEfectivoCip(options: UsePagoEfectivoCipOptions): { cip: P
       if (timer) clearTimeout(timer)
       document.removeEventListener("visibilitychange", onVisible)
     }
-    // `cip` itself is left out on purpose: polling restarts only when the status changes
+    // `cip` itself is left out on purpose: polling restarts only when the status or the code changes
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [canFetch, status, load, pollIntervalMs])
+  }, [canFetch, status, code, askRenewable, load, pollIntervalMs])
 
-  return { cip, loading, error }
+  const renew = useCallback(async () => {
+    if (!orderId || !baseUrl || !publishableKey) return
+    setRenewing(true)
+    try {
+      const { cip: fresh } = await renewPagoEfectivoCip({ baseUrl, publishableKey, orderId, headers: headersRef.current, credentials })
+      setError(null)
+      setRenewable(null)
+      setCip(fresh)
+    } catch (e) {
+      setError(e as Error)
+      setRenewable(false)
+    } finally {
+      setRenewing(false)
+    }
+  }, [orderId, baseUrl, publishableKey, credentials])
+
+  return { cip, loading, error, renewable, renew, renewing }
 }
 
 export type PagoEfectivoVoucherProps = UsePagoEfectivoCipOptions & {
@@ -164,6 +206,18 @@ const STYLES: Record<Exclude<VoucherPart, "status">, CSSProperties> = {
   qr: { padding: 8, background: "#fff", border: "1px solid #eee", borderRadius: 8, lineHeight: 0 },
   link: { color: "#0b5fcc", fontSize: 14 },
   steps: { margin: "8px 0 0", paddingLeft: 20, fontSize: 14, color: "#333" },
+  renewButton: {
+    font: "inherit",
+    fontSize: 16,
+    fontWeight: 600,
+    padding: "10px 18px",
+    borderRadius: 8,
+    border: "none",
+    background: GREEN,
+    color: "#fff",
+    cursor: "pointer",
+    margin: "4px 0 12px",
+  },
 }
 
 const small: CSSProperties = { fontSize: 12, color: "#666", textTransform: "uppercase", letterSpacing: "0.04em" }
@@ -179,7 +233,7 @@ const small: CSSProperties = { fontSize: 12, color: "#666", textTransform: "uppe
 export function PagoEfectivoVoucher(props: PagoEfectivoVoucherProps) {
   const { locale = "es", className, classNames = {}, unstyled = false, hideSteps = false, onPaid } = props
   const t: VoucherLabels = { ...(VOUCHER_LABELS[locale] ?? VOUCHER_LABELS.es), ...(props.labels ?? {}) }
-  const { cip } = usePagoEfectivoCip(props)
+  const { cip, renewable, renew, renewing, error } = usePagoEfectivoCip(props)
 
   // the clock starts after mounting, so a server render and the first client render agree
   const [now, setNow] = useState<number | null>(null)
@@ -217,7 +271,9 @@ export function PagoEfectivoVoucher(props: PagoEfectivoVoucherProps) {
   const css = (part: Exclude<VoucherPart, "status">, extra?: CSSProperties) => (unstyled ? undefined : { ...STYLES[part], ...extra })
   const expiresText = formatLimaDateTime(cip.expires_at, locale)
   const color = STATUS_COLOR[status]
-  const message = status === "paid" ? t.paidMessage : status === "expired" ? t.expiredMessage : status === "canceled" ? t.canceledMessage : null
+  const canRenew = status === "expired" && renewable === true && !!props.orderId && !!props.baseUrl && !!props.publishableKey
+  const message =
+    status === "paid" ? t.paidMessage : status === "expired" ? (canRenew ? t.renewableMessage : t.expiredMessage) : status === "canceled" ? t.canceledMessage : null
 
   return (
     <section
@@ -256,6 +312,25 @@ export function PagoEfectivoVoucher(props: PagoEfectivoVoucherProps) {
       {message && (
         <p className={cls("message")} style={css("message", { color: color.fg })} data-testid="pagoefectivo-message">
           {message}
+        </p>
+      )}
+
+      {canRenew && (
+        <button
+          type="button"
+          className={cls("renewButton")}
+          style={css("renewButton")}
+          onClick={() => void renew()}
+          disabled={renewing}
+          aria-busy={renewing}
+          data-testid="pagoefectivo-renew"
+        >
+          {renewing ? t.renewing : t.renew}
+        </button>
+      )}
+      {status === "expired" && error && !renewing && (
+        <p className={cls("message")} style={css("message", { color: color.fg, fontWeight: 400 })} role="alert" data-testid="pagoefectivo-renew-error">
+          {error.message}
         </p>
       )}
 
