@@ -103,8 +103,26 @@ medusaIntegrationTestRunner({
         expect(Number(paid.summary.paid_total)).toBe(199.9)
         expect(paid.payment_collections[0].status).toBe("completed")
         expect((await cipRecords(order.id)).map((r: any) => r.status)).toEqual(["expired", "paid"])
+        // the order's panel lists both CIPs
+        const panel = await shop.call("GET", `/admin/pagoefectivo/orders/${order.id}`)
+        expect(panel.status).toBe(200)
+        expect(panel.body.cip).toMatchObject({ code: fresh })
+        expect(panel.body.cips).toEqual([
+          expect.objectContaining({ code: session.data.cip, sequence: 0, status: "expired", renewed: true, renewed_by: null, amount: "199.90", currency_code: "PEN" }),
+          expect.objectContaining({ code: fresh, sequence: 1, status: "paid", renewed: false, renewed_by: "expiry", paid_at: expect.any(String) }),
+        ])
         const status = await shopper("GET", `/store/pagoefectivo/orders/${order.id}`)
         expect(status.body).toEqual({ cip: expect.objectContaining({ code: fresh, status: "paid" }) })
+
+        // the Finance tab's counts: two issued, one expired, one renewed and paid
+        const day = (offset: number) => new Date(Date.now() - 5 * 3600_000 + offset * 86_400_000).toISOString().slice(0, 10)
+        const stats = await shop.call("GET", `/admin/pagoefectivo/cip-stats?from=${day(-1)}&to=${day(1)}`)
+        expect(stats.status).toBe(200)
+        expect(stats.body).toMatchObject({ issued: 2, paid: 1, expired: 1, renewed: 1, renewed_paid: 1, renewed_conversion: 1 })
+        const before = await shop.call("GET", `/admin/pagoefectivo/cip-stats?from=${day(-3)}&to=${day(-2)}`)
+        expect(before.body).toMatchObject({ issued: 0, paid: 0, expired: 0, renewed: 0, renewed_conversion: null })
+        expect((await shop.call("GET", `/admin/pagoefectivo/cip-stats?from=${day(1)}&to=${day(-1)}`)).status).toBe(400)
+        expect((await shop.call("GET", `/admin/pagoefectivo/cip-stats?from=yesterday&to=${day(1)}`)).status).toBe(400)
       })
 
       it("once the renewals are used up, the next expiry cancels the order as before", async () => {
