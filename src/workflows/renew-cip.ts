@@ -142,6 +142,7 @@ async function renewLocked(container: MedusaContainer, pe: PagoEfectivoModuleSer
         currency_code: String(session.data!.currency ?? session.currency_code).toUpperCase(),
         cip_url: (session.data!.cipUrl as string | undefined) ?? null,
         date_expiry: (found?.dateExpiry ?? (session.data!.dateExpiry as string | undefined)) || null,
+        issued_at: session.created_at ? new Date(session.created_at).toISOString() : null,
       },
       sequence: used + 1,
       renewed_by: trigger,

@@ -9,6 +9,8 @@ export type ExpiredCip = {
   currency_code: string
   cip_url: string | null
   date_expiry: string | null
+  /** Its payment session's creation. */
+  issued_at: string | null
 }
 
 export type RecordRenewalInput = {
@@ -47,6 +49,7 @@ export const recordRenewalStep = createStep(
           currency_code: input.expired.currency_code,
           cip_url: input.expired.cip_url,
           date_expiry: input.expired.date_expiry ? new Date(input.expired.date_expiry) : null,
+          issued_at: input.expired.issued_at ? new Date(input.expired.issued_at) : null,
           status: "expired",
           expired_at: now,
           replaced_at: now,
@@ -66,6 +69,7 @@ export const recordRenewalStep = createStep(
         currency_code: String(d.currency),
         cip_url: (d.cipUrl as string | undefined) ?? null,
         date_expiry: d.dateExpiry ? new Date(String(d.dateExpiry)) : null,
+        issued_at: now,
         status: "pending",
         renewed_by: input.renewed_by,
       },

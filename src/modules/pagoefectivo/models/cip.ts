@@ -7,7 +7,7 @@ export const OVERPAYMENT_REFUND_STATUSES = ["requested", "pending", "completed",
 export type OverpaymentRefundStatus = (typeof OVERPAYMENT_REFUND_STATUSES)[number]
 
 /**
- * Every CIP of an order that has had more than one (see src/lib/renewal): Medusa deletes the
+ * Every CIP of an order that has had more than one (see src/workflows/renew-cip.ts): Medusa deletes the
  * payment session of an expired CIP when it creates the fresh one, so the order's CIP history,
  * and what a late payment of an old CIP belongs to, are kept here.
  *
@@ -28,6 +28,8 @@ const PagoEfectivoCip = model
     amount: model.text(),
     currency_code: model.text(),
     cip_url: model.text().nullable(),
+    /** When PagoEfectivo issued it (its payment session was made). */
+    issued_at: model.dateTime().nullable(),
     date_expiry: model.dateTime().nullable(),
     status: model.enum([...CIP_RECORD_STATUSES]).default("pending"),
     /** Who asked for the renewal that issued this CIP: "expiry" (cip.expired) or "shopper". */
