@@ -35,6 +35,9 @@ const pagoefectivo = {
   cipEmailTemplate: env.PAGOEFECTIVO_CIP_EMAIL_TEMPLATE,
   cipReminderTemplate: env.PAGOEFECTIVO_CIP_REMINDER_TEMPLATE,
   cipReminderHours: env.PAGOEFECTIVO_CIP_REMINDER_HOURS,
+  renewExpiredCip: env.PAGOEFECTIVO_RENEW_EXPIRED_CIP,
+  maxCipRenewals: env.PAGOEFECTIVO_MAX_CIP_RENEWALS,
+  cipRenewedTemplate: env.PAGOEFECTIVO_CIP_RENEWED_TEMPLATE,
 }
 
 /**

@@ -556,6 +556,8 @@ async function main() {
     STORE_CORS: process.env.STORE_CORS ?? `http://localhost:${storefrontPort}`,
     // the CIP emails go to Medusa's local notification provider, i.e. into .data/medusa.log
     PAGOEFECTIVO_DEV_EMAIL: process.env.PAGOEFECTIVO_DEV_EMAIL ?? "local",
+    // an expired CIP gets a fresh code for the same order (the page's "let this code expire")
+    PAGOEFECTIVO_RENEW_EXPIRED_CIP: process.env.PAGOEFECTIVO_RENEW_EXPIRED_CIP ?? "true",
   }
   if (medusaPort !== 9000) {
     env.ADMIN_CORS ??= medusaUrl
@@ -633,6 +635,7 @@ async function main() {
         publishableKey: seeded.publishableKey,
         regionId: seeded.regionId,
         variantId: seeded.variantId,
+        sandboxUrl: sandbox.url,
       })
     } catch (e) {
       throw new DemoError("storefront", `the storefront page did not start: ${(e as Error).message}`)
@@ -660,7 +663,8 @@ async function main() {
     "PagoEfectivo demo is running",
     "",
     `Storefront    ${storefront.url}   buy, get the CIP, pay it on the sandbox's voucher page`,
-    `              ("Simulate payment"), watch the page turn to paid`,
+    `              ("Simulate payment"), watch the page turn to paid; or "let this code`,
+    `              expire": the order gets a fresh CIP (renewExpiredCip), shown and emailed`,
     flags.noAdmin ? `Admin         disabled (--no-admin)` : `Admin         ${baseUrl}/app`,
     `              email ${ADMIN_EMAIL}   password ${ADMIN_PASSWORD}`,
     `Store API     ${baseUrl}/store   with the header x-publishable-api-key:`,

@@ -10,13 +10,13 @@ import { createRoot } from "react-dom/client"
 import { PagoEfectivoVoucher, type PagoEfectivoCip, type VoucherLocale, formatCipAmount, readPagoEfectivoCip } from "../../packages/storefront/src"
 import { type StoreApi, choosePagoEfectivo, completeCart, prepareCart, storeCall } from "../lib/storefront"
 
-type DemoConfig = { medusaUrl: string; publishableKey: string; regionId: string; variantId: string; pollIntervalMs: number }
+type DemoConfig = { medusaUrl: string; publishableKey: string; regionId: string; variantId: string; pollIntervalMs: number; canExpire: boolean }
 const config = (window as unknown as { __DEMO__: DemoConfig }).__DEMO__
 const api: StoreApi = { baseUrl: config.medusaUrl, publishableKey: config.publishableKey }
 
 const TEXT = {
-  es: { tagline: "Tienda de demostración", email: "Tu correo", buy: "Comprar con PagoEfectivo", buying: "Generando tu código de pago…", order: "Pedido", newOrder: "Hacer otro pedido", shipping: "+ envío estándar" },
-  en: { tagline: "Demo store", email: "Your email", buy: "Buy with PagoEfectivo", buying: "Getting your payment code…", order: "Order", newOrder: "Place another order", shipping: "+ standard shipping" },
+  es: { tagline: "Tienda de demostración", email: "Tu correo", buy: "Comprar con PagoEfectivo", buying: "Generando tu código de pago…", order: "Pedido", newOrder: "Hacer otro pedido", shipping: "+ envío estándar", expire: "Sandbox: dejar vencer este código", expired: "El sandbox venció el código: la tienda emite uno nuevo para el mismo pedido." },
+  en: { tagline: "Demo store", email: "Your email", buy: "Buy with PagoEfectivo", buying: "Getting your payment code…", order: "Order", newOrder: "Place another order", shipping: "+ standard shipping", expire: "Sandbox: let this code expire", expired: "The sandbox expired the code: the store issues a new one for the same order." },
 }
 
 type Product = { title: string; description: string | null; thumbnail: string | null; price: { amount: number; currency: string } | null }
@@ -62,9 +62,20 @@ function App() {
     }
   }
 
+  const [expireNote, setExpireNote] = useState<string | null>(null)
+  /** Has the sandbox expire the order's CIP now (and notify cip.expired), as at its real expiry. */
+  const expire = async () => {
+    if (!placed) return
+    setError(null)
+    const res = await fetch(`/demo/expire/${encodeURIComponent(placed.orderId)}`, { method: "POST" })
+    if (res.ok) setExpireNote(t.expired)
+    else setError(((await res.json().catch(() => null)) as { message?: string; error?: string } | null)?.error ?? `the sandbox answered ${res.status}`)
+  }
+
   const restart = () => {
     window.history.replaceState(null, "", window.location.pathname + (locale === "en" ? "?lang=en" : ""))
     setPlaced(null)
+    setExpireNote(null)
   }
 
   return (
@@ -110,6 +121,14 @@ function App() {
             pollIntervalMs={config.pollIntervalMs}
             locale={locale}
           />
+          {config.canExpire && (
+            <p style={{ fontSize: 13, color: "#666" }}>
+              <button type="button" onClick={expire} data-testid="demo-expire" style={{ padding: "4px 10px", borderRadius: 6, border: "1px dashed #999", background: "#fff", cursor: "pointer" }}>
+                {t.expire}
+              </button>
+              {expireNote && <span data-testid="demo-expired" style={{ marginLeft: 8 }}>{expireNote}</span>}
+            </p>
+          )}
           <p>
             <button type="button" onClick={restart} style={{ marginTop: 16, background: "none", border: "none", color: "#0b5fcc", cursor: "pointer", padding: 0 }}>
               {t.newOrder}

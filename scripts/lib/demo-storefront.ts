@@ -18,6 +18,12 @@ export type DemoStorefrontOptions = {
   variantId: string
   /** How often the voucher asks for its status. Default 2000 ms. */
   pollIntervalMs?: number
+  /**
+   * The PagoEfectivo sandbox's base URL: the page then offers "let this code expire", which has
+   * the sandbox expire the order's current CIP (and notify cip.expired), as PagoEfectivo does at
+   * the CIP's expiry.
+   */
+  sandboxUrl?: string
 }
 
 export type DemoStorefront = { url: string; close(): Promise<void> }
@@ -52,6 +58,7 @@ export async function startDemoStorefront(opts: DemoStorefrontOptions): Promise<
     regionId: opts.regionId,
     variantId: opts.variantId,
     pollIntervalMs: opts.pollIntervalMs ?? 2000,
+    canExpire: !!opts.sandboxUrl,
   }
   const html = `<!doctype html>
 <html lang="es"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -61,9 +68,28 @@ export async function startDemoStorefront(opts: DemoStorefrontOptions): Promise<
 <script type="module" src="/app.js"></script>
 </body></html>`
 
+  /** POST /demo/expire/:orderId: the order's CIP (as the store route answers it) expired at the sandbox. */
+  const expire = async (orderId: string): Promise<{ status: number; body: unknown }> => {
+    const status = await fetch(`${opts.medusaUrl}/store/pagoefectivo/orders/${encodeURIComponent(orderId)}`, { headers: { "x-publishable-api-key": opts.publishableKey } })
+    const found = (await status.json().catch(() => null)) as { cip?: { code: string } } | null
+    if (!status.ok || !found?.cip) return { status: 404, body: { message: "no CIP for this order" } }
+    const res = await fetch(`${opts.sandboxUrl}/__sandbox/cips/${found.cip.code}/expire`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ wait: true }),
+    })
+    return { status: res.status, body: await res.json().catch(() => null) }
+  }
+
   const server = http.createServer((req, res) => {
     const url = (req.url ?? "/").split("?")[0]
-    if (req.method !== "GET" && req.method !== "HEAD") {
+    const expiring = req.method === "POST" && opts.sandboxUrl ? /^\/demo\/expire\/([A-Za-z0-9_-]{1,100})$/.exec(url) : null
+    if (expiring) {
+      expire(expiring[1]).then(
+        (r) => res.writeHead(r.status, { "content-type": "application/json" }).end(JSON.stringify(r.body)),
+        (e) => res.writeHead(502, { "content-type": "application/json" }).end(JSON.stringify({ message: (e as Error).message }))
+      )
+    } else if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end()
     } else if (url === "/" || url === "/index.html") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(html)

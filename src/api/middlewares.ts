@@ -16,10 +16,10 @@ export default defineMiddlewares({
       middlewares: [fillPagoEfectivoSessionEmail],
     },
     {
-      // The CIP status routes: a logged-in customer is recognised (their orders answer to them
+      // The CIP status routes and the CIP renewal: a logged-in customer is recognised (their orders answer to them
       // alone), a guest needs no login (see src/api/store/pagoefectivo/cip-status.ts).
       matcher: "/store/pagoefectivo/*",
-      method: ["GET"],
+      method: ["GET", "POST"],
       middlewares: [authenticate("customer", ["session", "bearer"], { allowUnauthenticated: true })],
     },
     // RBAC (MEDUSA_FF_RBAC=true): the same policies as Medusa's own payment routes

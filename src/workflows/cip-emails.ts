@@ -9,7 +9,8 @@ import { formatCipAmount, formatLimaDateTime } from "../lib/cip/format"
 /**
  * The CIP by email, through Medusa's Notification module (channel "email"): the instructions when
  * an order awaiting a PagoEfectivo payment is placed (src/subscribers/pagoefectivo-order-placed.ts)
- * and one reminder before the CIP expires (src/jobs/pagoefectivo-cip-reminders.ts).
+ * and one reminder before the CIP expires (src/jobs/pagoefectivo-cip-reminders.ts), and the
+ * fresh CIP of a renewed order (src/workflows/renew-cip.ts).
  *
  * Once per CIP, across workers and redelivered events: each email carries the idempotency key
  * `pagoefectivo:cip-<kind>:<cip>`, and Medusa's notification table holds a unique index on that
@@ -19,7 +20,13 @@ import { formatCipAmount, formatLimaDateTime } from "../lib/cip/format"
  * next try: Medusa retries notifications in `failure`.)
  */
 
-export type CipEmailKind = "instructions" | "reminder"
+export type CipEmailKind = "instructions" | "reminder" | "renewed"
+
+const TRIGGERS: Record<CipEmailKind, string> = {
+  instructions: "order.placed",
+  reminder: "pagoefectivo.cip.reminder",
+  renewed: "pagoefectivo.cip.renewed",
+}
 
 /** What the template gets. No personal data beyond what the shopper's own order email holds. */
 export type CipEmailData = {
@@ -114,11 +121,15 @@ export async function planCipEmail(container: MedusaContainer, orderId: string, 
   } else {
     hoursLeft = null
   }
+  if (kind === "renewed") {
+    const [record] = await pe.listPagoEfectivoCips({ cip: cip.code }, { select: ["sequence"] })
+    if (!record || !(Number(record.sequence) > 0)) return { send: false, reason: `CIP ${cip.code} is not a renewal` }
+  }
 
   return {
     send: true,
     to: order.email,
-    template: kind === "instructions" ? options.cipEmailTemplate : options.cipReminderTemplate,
+    template: { instructions: options.cipEmailTemplate, reminder: options.cipReminderTemplate, renewed: options.cipRenewedTemplate }[kind],
     idempotency_key: idempotencyKey(kind, cip.code),
     order_id: order.id,
     receiver_id: order.customer_id ?? null,
@@ -169,7 +180,7 @@ export const sendCipEmailStep = createStep(
           channel: "email",
           template: plan.template,
           data: plan.data,
-          trigger_type: plan.data.kind === "instructions" ? "order.placed" : "pagoefectivo.cip.reminder",
+          trigger_type: TRIGGERS[plan.data.kind],
           resource_id: plan.order_id,
           resource_type: "order",
           receiver_id: plan.receiver_id,

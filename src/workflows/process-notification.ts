@@ -13,6 +13,10 @@ import type { CipNotification, Notification } from "../lib/pagoefectivo"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
 import { type RefundResultOutcome, applyRefundResultWorkflow } from "./refund-result"
+import { cancelExpiredSessionStep } from "./steps/cancel-expired-session"
+import { lateCipTarget, recordLatePaymentStep } from "./late-payment"
+import { isOverpaymentRefundId, settleOverpaymentRefund } from "./overpayment"
+import { markRenewedCipPaidStep, renewOnExpiryStep } from "./renew-cip"
 
 import { isPagoEfectivoProvider } from "../lib/pagoefectivo/provider-id"
 export { PROVIDER_ID_PREFIX, isPagoEfectivoProvider } from "../lib/pagoefectivo/provider-id"
@@ -20,6 +24,10 @@ export { PROVIDER_ID_PREFIX, isPagoEfectivoProvider } from "../lib/pagoefectivo/
 export type NotificationTarget =
   | { kind: "cip.paid"; notification_id: string; session_id: string; amount: number }
   | { kind: "cip.expired"; notification_id: string; session_id: string; order_id: string | null; cancel_order: boolean }
+  /** A cip.paid of a CIP that a renewal replaced: an overpayment, never captured (see late-payment.ts). */
+  | { kind: "cip.late_paid"; notification_id: string; cip: string; order_id: string }
+  /** The result of an overpayment's refund (see overpayment.ts). */
+  | { kind: "overpayment.refund"; notification_id: string; refund_id: string; status: "completed" | "rejected"; reference_id: string | null; reason: string | null }
   /** Known to us but nothing to do (already applied, or not this version's to handle). */
   | { kind: "ignore"; notification_id: string; reason: string }
   | { kind: "refund"; notification_id: string; refund_id: string; status: "completed" | "rejected"; reference_id: string | null; reason: string | null }
@@ -39,7 +47,7 @@ export const resolveNotificationTargetStep = createStep(
     const n = stored.payload as unknown as Notification
     if (n.eventType === "refund.completed" || n.eventType === "refund.rejected") {
       return new StepResponse<NotificationTarget>({
-        kind: "refund",
+        kind: isOverpaymentRefundId(n.data.refundId) ? "overpayment.refund" : "refund",
         notification_id: id,
         refund_id: n.data.refundId,
         status: n.eventType === "refund.completed" ? "completed" : "rejected",
@@ -67,6 +75,10 @@ async function resolveCipTarget(
     filters: { id: sessionId },
   })
   const session = sessions[0]
+  if (!session) {
+    const late = await lateCipTarget(pe, id, n)
+    if (late) return late
+  }
   if (!session || !isPagoEfectivoProvider(session.provider_id)) {
     return { kind: "unmatched", notification_id: id, reason: `no PagoEfectivo payment session ${sessionId}` }
   }
@@ -121,26 +133,12 @@ export const confirmCapturedStep = createStep("pagoefectivo-confirm-captured", a
   return new StepResponse(null)
 })
 
-/** Marks the payment session canceled when its CIP expired unpaid. Compensation restores it. */
-export const cancelExpiredSessionStep = createStep(
-  "pagoefectivo-cancel-expired-session",
-  async ({ session_id }: { session_id: string }, { container }) => {
-    const payment = container.resolve(Modules.PAYMENT)
-    const session = await payment.retrievePaymentSession(session_id)
-    if (session.status === "canceled") return new StepResponse(null, null)
-    await payment.updatePaymentSession({
-      id: session.id,
-      amount: session.amount,
-      currency_code: session.currency_code,
-      data: { ...session.data, cipStatus: "expired" },
-      status: "canceled",
-    })
-    return new StepResponse(null, { id: session.id, status: session.status, data: session.data, amount: session.amount, currency_code: session.currency_code })
-  },
-  async (previous, { container }) => {
-    if (!previous) return
-    await container.resolve(Modules.PAYMENT).updatePaymentSession(previous)
-  }
+export { cancelExpiredSessionStep }
+
+const settleOverpaymentRefundStep = createStep(
+  "pagoefectivo-settle-overpayment-refund",
+  async (t: Extract<NotificationTarget, { kind: "overpayment.refund" }>, { container }) =>
+    new StepResponse(await settleOverpaymentRefund(container, t.refund_id, t.status, t.reference_id, t.reason))
 )
 
 type NotificationMark = "processed" | "ignored" | "unmatched" | "anomaly"
@@ -186,6 +184,7 @@ export const processPagoEfectivoNotificationWorkflow = createWorkflow(
       processPaymentWorkflow.runAsStep({ input: processInput })
       const sessionInput = transform({ target }, ({ target }) => ({ session_id: (target as Extract<NotificationTarget, { kind: "cip.paid" }>).session_id }))
       confirmCapturedStep(sessionInput)
+      markRenewedCipPaidStep(sessionInput)
     })
 
     when("pagoefectivo-cip-expired", { target }, ({ target }) => target.kind === "cip.expired").then(() => {
@@ -195,15 +194,34 @@ export const processPagoEfectivoNotificationWorkflow = createWorkflow(
       cancelExpiredSessionStep(sessionInput)
     })
 
-    when(
-      "pagoefectivo-cancel-expired-order",
+    // an open order's expired CIP is renewed instead, when renewal is on and renewals are left
+    const renewal = when(
+      "pagoefectivo-renew-expired-cip",
       { target },
       ({ target }) => target.kind === "cip.expired" && target.cancel_order && !!target.order_id
+    ).then(() => {
+      const orderInput = transform({ target }, ({ target }) => ({ order_id: (target as Extract<NotificationTarget, { kind: "cip.expired" }>).order_id! }))
+      return renewOnExpiryStep(orderInput)
+    })
+
+    when(
+      "pagoefectivo-cancel-expired-order",
+      { target, renewal },
+      ({ target, renewal }) => target.kind === "cip.expired" && target.cancel_order && !!target.order_id && renewal?.cancel_order !== false
     ).then(() => {
       const orderInput = transform({ target }, ({ target }) => ({
         order_id: (target as Extract<NotificationTarget, { kind: "cip.expired" }>).order_id!,
       }))
       cancelOrderWorkflow.runAsStep({ input: orderInput })
+    })
+
+    when("pagoefectivo-cip-late-paid", { target }, ({ target }) => target.kind === "cip.late_paid").then(() => {
+      const cipInput = transform({ target }, ({ target }) => ({ cip: (target as Extract<NotificationTarget, { kind: "cip.late_paid" }>).cip }))
+      recordLatePaymentStep(cipInput)
+    })
+
+    when("pagoefectivo-overpayment-refund", { target }, ({ target }) => target.kind === "overpayment.refund").then(() => {
+      settleOverpaymentRefundStep(target as unknown as Extract<NotificationTarget, { kind: "overpayment.refund" }>)
     })
 
     const refundResult = when("pagoefectivo-refund-result", { target }, ({ target }) => target.kind === "refund").then(() => {

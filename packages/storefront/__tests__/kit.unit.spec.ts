@@ -1,6 +1,7 @@
 import { cipOf, isPagoEfectivo, readPagoEfectivoCip } from "../../../src/lib/cip/read"
 import { countdown, formatCipAmount, formatCountdown, formatLimaDateTime } from "../../../src/lib/cip/format"
 import { VOUCHER_LABELS } from "../src/labels"
+import { fetchPagoEfectivoStatus, renewPagoEfectivoCip } from "../src/status"
 
 const PE = "pp_pagoefectivo_pagoefectivo"
 
@@ -151,5 +152,34 @@ describe("labels", () => {
     expect(keys(VOUCHER_LABELS.en)).toEqual(keys(VOUCHER_LABELS.es))
     expect(keys(VOUCHER_LABELS.en.statuses)).toEqual(keys(VOUCHER_LABELS.es.statuses))
     expect(VOUCHER_LABELS.es.steps).toHaveLength(VOUCHER_LABELS.en.steps.length)
+  })
+})
+
+describe("fetchPagoEfectivoStatus and renewPagoEfectivoCip", () => {
+  const cip = { code: "2523137", amount: "199.90", currency: "PEN", expires_at: "2026-11-28T23:59:59-05:00", voucher_url: null, status: "pending" }
+  const fake = (status: number, body: unknown) => {
+    const calls: { url: string; init: RequestInit }[] = []
+    const fetch = (async (url: string, init: RequestInit) => {
+      calls.push({ url, init })
+      return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } })
+    }) as unknown as typeof globalThis.fetch
+    return { calls, fetch }
+  }
+
+  it("passes on whether an order's expired CIP is renewable", async () => {
+    const f = fake(200, { cip: { ...cip, status: "expired" }, renewable: true })
+    await expect(fetchPagoEfectivoStatus({ baseUrl: "http://m/", publishableKey: "pk", orderId: "order_1", fetch: f.fetch })).resolves.toEqual({ cip: { ...cip, status: "expired" }, cip_emails: false, renewable: true })
+    expect(f.calls[0].url).toBe("http://m/store/pagoefectivo/orders/order_1")
+    const plain = fake(200, { cip })
+    await expect(fetchPagoEfectivoStatus({ baseUrl: "http://m", publishableKey: "pk", cartId: "cart_1", fetch: plain.fetch })).resolves.toEqual({ cip, cip_emails: false })
+  })
+
+  it("asks for the fresh CIP with an empty body and the publishable key; the store's refusal is thrown with its message", async () => {
+    const ok = fake(200, { cip, renewed: true, renewals_left: 0 })
+    await expect(renewPagoEfectivoCip({ baseUrl: "http://m", publishableKey: "pk", orderId: "order_1", headers: { authorization: "Bearer t" }, fetch: ok.fetch })).resolves.toEqual({ cip, renewed: true, renewals_left: 0 })
+    expect(ok.calls[0].url).toBe("http://m/store/pagoefectivo/orders/order_1/renew-cip")
+    expect(ok.calls[0].init).toMatchObject({ method: "POST", body: "{}", headers: { "x-publishable-api-key": "pk", authorization: "Bearer t", "content-type": "application/json" } })
+    const refused = fake(409, { message: "This order has had all the new payment codes it may have" })
+    await expect(renewPagoEfectivoCip({ baseUrl: "http://m", publishableKey: "pk", orderId: "order_1", fetch: refused.fetch })).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/all the new payment codes/) })
   })
 })

@@ -4,6 +4,7 @@
  *
  * - isPagoEfectivo(providerId), readPagoEfectivoCip(cart | order | session) → PagoEfectivoCip | null
  * - fetchPagoEfectivoCip({ baseUrl, publishableKey, cartId | orderId }) → the plugin's store route
+ * - renewPagoEfectivoCip({ baseUrl, publishableKey, orderId }) → a fresh CIP for an expired one
  * - <PagoEfectivoVoucher />, usePagoEfectivoCip(): the voucher, kept current by polling that route
  * - formatCipAmount, formatLimaDateTime, countdown, formatCountdown, VOUCHER_LABELS (es, en)
  *
@@ -18,12 +19,13 @@ export type {
   PagoEfectivoCipStatus,
   PaymentLike,
   StorePagoEfectivoCipResponse,
+  StorePagoEfectivoRenewResponse,
 } from "../../../src/lib/cip/read"
 export { countdown, formatCipAmount, formatCountdown, formatLimaDateTime } from "../../../src/lib/cip/format"
 export type { Countdown, VoucherLocale } from "../../../src/lib/cip/format"
 export { VOUCHER_LABELS } from "./labels"
 export type { VoucherLabels } from "./labels"
-export { PagoEfectivoStatusError, fetchPagoEfectivoCip, fetchPagoEfectivoStatus } from "./status"
-export type { FetchCipOptions } from "./status"
+export { PagoEfectivoStatusError, fetchPagoEfectivoCip, fetchPagoEfectivoStatus, renewPagoEfectivoCip } from "./status"
+export type { FetchCipOptions, RenewCipOptions } from "./status"
 export { PagoEfectivoVoucher, usePagoEfectivoCip } from "./voucher"
-export type { PagoEfectivoVoucherProps, UsePagoEfectivoCipOptions, VoucherPart } from "./voucher"
+export type { PagoEfectivoCipState, PagoEfectivoVoucherProps, UsePagoEfectivoCipOptions, VoucherPart } from "./voucher"

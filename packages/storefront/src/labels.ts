@@ -19,6 +19,10 @@ export type VoucherLabels = {
   canceledMessage: string
   /** Shown while unpaid when the store emails the CIP (the status route's `cip_emails`). */
   emailNotice: string
+  /** An expired CIP the store renews: shown instead of expiredMessage, above the button. */
+  renewableMessage: string
+  renew: string
+  renewing: string
   qrAlt: string
   voucherLink: string
   howToPay: string
@@ -42,6 +46,9 @@ export const VOUCHER_LABELS: Record<VoucherLocale, VoucherLabels> = {
     expiredMessage: "Este código venció sin pagarse. Haz tu pedido de nuevo para obtener otro.",
     canceledMessage: "Este código fue anulado.",
     emailNotice: "También te enviamos este código por correo.",
+    renewableMessage: "Este código venció sin pagarse. Tu pedido sigue reservado: obtén un nuevo código para pagarlo.",
+    renew: "Obtener un nuevo código",
+    renewing: "Generando un nuevo código…",
     qrAlt: "Código QR de la orden de pago",
     voucherLink: "Ver la orden de pago de PagoEfectivo",
     howToPay: "Cómo pagar",
@@ -67,6 +74,9 @@ export const VOUCHER_LABELS: Record<VoucherLocale, VoucherLabels> = {
     expiredMessage: "This code expired unpaid. Place your order again to get a new one.",
     canceledMessage: "This code was canceled.",
     emailNotice: "We also emailed you this code.",
+    renewableMessage: "This code expired unpaid. Your order is still held: get a new code to pay it.",
+    renew: "Get a new code",
+    renewing: "Getting a new code…",
     qrAlt: "QR code of the payment voucher",
     voucherLink: "Open the PagoEfectivo payment voucher",
     howToPay: "How to pay",

@@ -5,7 +5,7 @@ import { type CSSProperties, useCallback, useEffect, useRef, useState } from "re
 import type { PagoEfectivoCip, PagoEfectivoCipStatus, StorePagoEfectivoCipResponse } from "../../../src/lib/cip/read"
 import { type VoucherLocale, countdown, formatCipAmount, formatCountdown, formatLimaDateTime } from "../../../src/lib/cip/format"
 import { VOUCHER_LABELS, type VoucherLabels } from "./labels"
-import { fetchPagoEfectivoStatus } from "./status"
+import { fetchPagoEfectivoStatus, renewPagoEfectivoCip } from "./status"
 
 /** The parts a store can style: each gets `pe-voucher__<part>` and `classNames[part]`. */
 export type VoucherPart =
@@ -22,6 +22,7 @@ export type VoucherPart =
   | "qr"
   | "link"
   | "steps"
+  | "renewButton"
 
 export type UsePagoEfectivoCipOptions = {
   /** The CIP as the page has it already, e.g. `readPagoEfectivoCip(order)`. */
@@ -44,29 +45,42 @@ export type UsePagoEfectivoCipOptions = {
   pollIntervalMs?: number
 }
 
-/**
- * The CIP, kept current: asked for at once when not given, then every `pollIntervalMs` while it
- * is unpaid (and when the tab becomes visible again). Stops once paid, expired or canceled.
- */
-export function usePagoEfectivoCip(options: UsePagoEfectivoCipOptions): {
+export type PagoEfectivoCipState = {
   cip: PagoEfectivoCip | null
   /** Whether the store emails the CIP, as the status route last said; null until it has answered. */
   emails: boolean | null
   loading: boolean
   error: Error | null
-} {
+  /**
+   * An order's expired CIP: whether the store gives a fresh one (`renew`); null when not known or
+   * not asked (a cart, a CIP that has not expired, `fetchStatus`).
+   */
+  renewable: boolean | null
+  /** Asks for the fresh CIP (orders, with baseUrl and publishableKey); the state then holds it. */
+  renew: () => Promise<void>
+  renewing: boolean
+}
+
+/**
+ * The CIP, kept current: asked for at once when not given, then every `pollIntervalMs` while it
+ * is unpaid (and when the tab becomes visible again). Stops once paid, expired or canceled; an
+ * order's expired CIP is asked about once more, to learn whether it is renewable.
+ */
+export function usePagoEfectivoCip(options: UsePagoEfectivoCipOptions): PagoEfectivoCipState {
   const { baseUrl, publishableKey, cartId, orderId, credentials, fetchStatus, pollIntervalMs = 4000 } = options
   const [cip, setCip] = useState<PagoEfectivoCip | null>(options.cip ?? null)
   const [loading, setLoading] = useState(!options.cip)
   const [error, setError] = useState<Error | null>(null)
   const [emails, setEmails] = useState<boolean | null>(null)
+  const [renewable, setRenewable] = useState<boolean | null>(null)
+  const [renewing, setRenewing] = useState(false)
   const headersRef = useRef(options.headers)
   headersRef.current = options.headers
   const fetchRef = useRef(fetchStatus)
   fetchRef.current = fetchStatus
 
   const canFetch = !!fetchStatus || (!!baseUrl && !!publishableKey && (!!cartId || !!orderId))
-  const load = useCallback(async (): Promise<{ cip: PagoEfectivoCip; cip_emails: boolean | null } | null> => {
+  const load = useCallback(async (): Promise<VoucherStatus | null> => {
     if (fetchRef.current) return asStatus(await fetchRef.current())
     if (!baseUrl || !publishableKey) return null
     if (cartId) return fetchPagoEfectivoStatus({ baseUrl, publishableKey, cartId, headers: headersRef.current, credentials })
@@ -75,8 +89,11 @@ export function usePagoEfectivoCip(options: UsePagoEfectivoCipOptions): {
   }, [baseUrl, publishableKey, cartId, orderId, credentials])
 
   const status = cip?.status
+  const code = cip?.code
+  // an expired CIP of an order, given by the page: one question, whether it is renewable
+  const askRenewable = status === "expired" && !!orderId && !fetchStatus && renewable === null
   useEffect(() => {
-    if (!canFetch || (status && status !== "pending")) return
+    if (!canFetch || (status && status !== "pending" && !askRenewable)) return
     let stopped = false
     let timer: ReturnType<typeof setTimeout> | undefined
     const tick = async () => {
@@ -88,6 +105,7 @@ export function usePagoEfectivoCip(options: UsePagoEfectivoCipOptions): {
         const fresh = answer?.cip ?? null
         if (fresh) setCip(fresh)
         if (typeof answer?.cip_emails === "boolean") setEmails(answer.cip_emails)
+        setRenewable(typeof answer?.renewable === "boolean" ? answer.renewable : fresh?.status === "expired" ? false : null)
         setLoading(false)
         if (fresh && fresh.status !== "pending") return
       } catch (e) {
@@ -98,7 +116,7 @@ export function usePagoEfectivoCip(options: UsePagoEfectivoCipOptions): {
       if (!stopped) timer = setTimeout(tick, pollIntervalMs)
     }
     // given a CIP, the first question waits a round; without one, it goes out at once
-    timer = setTimeout(tick, cip ? pollIntervalMs : 0)
+    timer = setTimeout(tick, cip && !askRenewable ? pollIntervalMs : 0)
     const onVisible = () => {
       if (document.visibilityState === "visible" && timer) {
         clearTimeout(timer)
@@ -111,17 +129,42 @@ export function usePagoEfectivoCip(options: UsePagoEfectivoCipOptions): {
       if (timer) clearTimeout(timer)
       document.removeEventListener("visibilitychange", onVisible)
     }
-    // `cip` itself is left out on purpose: polling restarts only when the status changes
+    // `cip` itself is left out on purpose: polling restarts only when the status or the code changes
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [canFetch, status, load, pollIntervalMs])
+  }, [canFetch, status, code, askRenewable, load, pollIntervalMs])
 
-  return { cip, emails, loading, error }
+  const renew = useCallback(async () => {
+    if (!orderId || !baseUrl || !publishableKey) return
+    setRenewing(true)
+    try {
+      const { cip: fresh } = await renewPagoEfectivoCip({ baseUrl, publishableKey, orderId, headers: headersRef.current, credentials })
+      setError(null)
+      setRenewable(null)
+      setCip(fresh)
+    } catch (e) {
+      setError(e as Error)
+      setRenewable(false)
+    } finally {
+      setRenewing(false)
+    }
+  }, [orderId, baseUrl, publishableKey, credentials])
+
+  return { cip, emails, loading, error, renewable, renew, renewing }
 }
 
-/** A `fetchStatus` answer, the CIP alone or the route's `{ cip, cip_emails }`, as the latter. */
-function asStatus(x: PagoEfectivoCip | StorePagoEfectivoCipResponse | null): { cip: PagoEfectivoCip; cip_emails: boolean | null } | null {
+/** What the hook learns from one answer: the CIP, whether the store emails it, whether it is renewable. */
+type VoucherStatus = { cip: PagoEfectivoCip; cip_emails: boolean | null; renewable?: boolean }
+
+/** A `fetchStatus` answer, the CIP alone or the route's whole answer, as a VoucherStatus. */
+function asStatus(x: PagoEfectivoCip | StorePagoEfectivoCipResponse | null): VoucherStatus | null {
   if (!x) return null
-  if ("cip" in x && x.cip && typeof x.cip === "object") return { cip: x.cip, cip_emails: typeof x.cip_emails === "boolean" ? x.cip_emails : null }
+  if ("cip" in x && x.cip && typeof x.cip === "object") {
+    return {
+      cip: x.cip,
+      cip_emails: typeof x.cip_emails === "boolean" ? x.cip_emails : null,
+      ...(typeof x.renewable === "boolean" ? { renewable: x.renewable } : {}),
+    }
+  }
   return { cip: x as PagoEfectivoCip, cip_emails: null }
 }
 
@@ -186,6 +229,18 @@ const STYLES: Record<Exclude<VoucherPart, "status">, CSSProperties> = {
   qr: { padding: 8, background: "#fff", border: "1px solid #eee", borderRadius: 8, lineHeight: 0 },
   link: { color: "#0b5fcc", fontSize: 14 },
   steps: { margin: "8px 0 0", paddingLeft: 20, fontSize: 14, color: "#333" },
+  renewButton: {
+    font: "inherit",
+    fontSize: 16,
+    fontWeight: 600,
+    padding: "10px 18px",
+    borderRadius: 8,
+    border: "none",
+    background: GREEN,
+    color: "#fff",
+    cursor: "pointer",
+    margin: "4px 0 12px",
+  },
 }
 
 const small: CSSProperties = { fontSize: 12, color: "#666", textTransform: "uppercase", letterSpacing: "0.04em" }
@@ -201,7 +256,7 @@ const small: CSSProperties = { fontSize: 12, color: "#666", textTransform: "uppe
 export function PagoEfectivoVoucher(props: PagoEfectivoVoucherProps) {
   const { locale = "es", className, classNames = {}, unstyled = false, hideSteps = false, onPaid } = props
   const t: VoucherLabels = { ...(VOUCHER_LABELS[locale] ?? VOUCHER_LABELS.es), ...(props.labels ?? {}) }
-  const { cip, emails: routeSaysEmails } = usePagoEfectivoCip(props)
+  const { cip, emails: routeSaysEmails, renewable, renew, renewing, error } = usePagoEfectivoCip(props)
   const emails = props.emails ?? routeSaysEmails === true
 
   // the clock starts after mounting, so a server render and the first client render agree
@@ -240,7 +295,9 @@ export function PagoEfectivoVoucher(props: PagoEfectivoVoucherProps) {
   const css = (part: Exclude<VoucherPart, "status">, extra?: CSSProperties) => (unstyled ? undefined : { ...STYLES[part], ...extra })
   const expiresText = formatLimaDateTime(cip.expires_at, locale)
   const color = STATUS_COLOR[status]
-  const message = status === "paid" ? t.paidMessage : status === "expired" ? t.expiredMessage : status === "canceled" ? t.canceledMessage : null
+  const canRenew = status === "expired" && renewable === true && !!props.orderId && !!props.baseUrl && !!props.publishableKey
+  const message =
+    status === "paid" ? t.paidMessage : status === "expired" ? (canRenew ? t.renewableMessage : t.expiredMessage) : status === "canceled" ? t.canceledMessage : null
 
   return (
     <section
@@ -279,6 +336,25 @@ export function PagoEfectivoVoucher(props: PagoEfectivoVoucherProps) {
       {message && (
         <p className={cls("message")} style={css("message", { color: color.fg })} data-testid="pagoefectivo-message">
           {message}
+        </p>
+      )}
+
+      {canRenew && (
+        <button
+          type="button"
+          className={cls("renewButton")}
+          style={css("renewButton")}
+          onClick={() => void renew()}
+          disabled={renewing}
+          aria-busy={renewing}
+          data-testid="pagoefectivo-renew"
+        >
+          {renewing ? t.renewing : t.renew}
+        </button>
+      )}
+      {status === "expired" && error && !renewing && (
+        <p className={cls("message")} style={css("message", { color: color.fg, fontWeight: 400 })} role="alert" data-testid="pagoefectivo-renew-error">
+          {error.message}
         </p>
       )}
 

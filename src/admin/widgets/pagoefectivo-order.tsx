@@ -188,6 +188,7 @@ const PagoEfectivoPanel = ({ orderId }: { orderId: string }) => {
   if (!data?.pagoefectivo) return routeListener
 
   const { cip, refunds, refund_mode } = data
+  const cips = data.cips ?? []
   const cipStatus = cip?.status ?? "unknown"
 
   return (
@@ -226,6 +227,31 @@ const PagoEfectivoPanel = ({ orderId }: { orderId: string }) => {
         <Text size="small" className="text-ui-fg-subtle px-6 py-4">
           {t("pagoefectivo.cip.none")}
         </Text>
+      )}
+
+      {cips.length > 1 && (
+        <div className="px-6 py-4" data-testid="pagoefectivo-cips">
+          <Heading level="h3" className="mb-2">
+            {t("pagoefectivo.cips.title")}
+          </Heading>
+          <ul className="flex flex-col gap-y-1">
+            {cips.map((c) => (
+              <li key={c.code} className="txt-compact-small text-ui-fg-subtle flex flex-wrap items-center gap-x-2" data-testid="pagoefectivo-cips-row" data-status={c.status}>
+                <span className="text-ui-fg-base font-mono">{c.code}</span>
+                <StatusBadge color={CIP_COLOR[c.status] ?? (c.status === "overpaid" ? "orange" : "grey")}>
+                  {t(`pagoefectivo.cips.status.${c.status}`, { defaultValue: c.status })}
+                </StatusBadge>
+                {c.renewed && <span>{t("pagoefectivo.cips.renewed")}</span>}
+                <span>
+                  {t("pagoefectivo.cips.issued", { at: formatDate(c.issued_at, locale) })}
+                  {c.renewed_by ? ` · ${t(`pagoefectivo.cips.by.${c.renewed_by}`, { defaultValue: c.renewed_by })}` : ""}
+                  {c.paid_at ? ` · ${t("pagoefectivo.cips.paid", { at: formatDate(c.paid_at, locale) })}` : ""}
+                  {c.refund_status ? ` · ${t("pagoefectivo.cips.refund", { status: t(`pagoefectivo.status.${c.refund_status}`, { defaultValue: c.refund_status }) })}` : ""}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </div>
       )}
 
       <div className="px-6 py-4">

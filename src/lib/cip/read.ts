@@ -37,7 +37,24 @@ export type PagoEfectivoCip = {
  * What `GET /store/pagoefectivo/carts/:id` and `GET /store/pagoefectivo/orders/:id` answer:
  * the CIP, and whether the store emails it to the shopper (`cipEmails` on and an email provider).
  */
-export type StorePagoEfectivoCipResponse = { cip: PagoEfectivoCip; cip_emails: boolean }
+export type StorePagoEfectivoCipResponse = {
+  cip: PagoEfectivoCip
+  /** Whether the store emails the CIP, so a voucher promises an email only then. */
+  cip_emails: boolean
+  /**
+   * Orders only, and only when the CIP has expired: whether a fresh CIP may be asked for with
+   * `POST /store/pagoefectivo/orders/:id/renew-cip`.
+   */
+  renewable?: boolean
+}
+
+/** What `POST /store/pagoefectivo/orders/:id/renew-cip` answers: the order's payable CIP. */
+export type StorePagoEfectivoRenewResponse = {
+  cip: PagoEfectivoCip
+  /** Whether this call issued the CIP (false: it was issued already, e.g. by a first press). */
+  renewed: boolean
+  renewals_left: number
+}
 
 /** The part of a payment session or payment the reader looks at. */
 export type PaymentLike = {

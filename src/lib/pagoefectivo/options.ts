@@ -82,6 +82,16 @@ export type PagoEfectivoOptions = {
   cipReminderTemplate?: string
   /** The reminder goes out once this many hours are left before the CIP expires; 0: no reminder. Default 6. */
   cipReminderHours?: number
+  /**
+   * When a CIP of an unpaid order expires, issue a fresh CIP for the same order (a new payment
+   * session on its payment collection) and email it, instead of canceling the order; the shopper
+   * can also ask for one from the voucher. Default false: an expired CIP cancels the order.
+   */
+  renewExpiredCip?: boolean
+  /** How many fresh CIPs one order may get; once used up, the next expiry cancels it. Default 1. */
+  maxCipRenewals?: number
+  /** Notification template of the renewed CIP's email. Default "pagoefectivo-cip-renewed". */
+  cipRenewedTemplate?: string
 }
 
 const bool = z.preprocess(
@@ -123,6 +133,9 @@ const optionsSchema = z
     cipEmailTemplate: z.string().trim().min(1).max(200, "is longer than 200 characters").default("pagoefectivo-cip-instructions"),
     cipReminderTemplate: z.string().trim().min(1).max(200, "is longer than 200 characters").default("pagoefectivo-cip-reminder"),
     cipReminderHours: z.coerce.number().min(0, "must be 0 (off) or more").max(24 * 30, "must be at most 720 (30 days)").default(6),
+    renewExpiredCip: bool.default(false),
+    maxCipRenewals: z.coerce.number().int("must be a whole number").min(1, "must be between 1 and 10").max(10, "must be between 1 and 10").default(1),
+    cipRenewedTemplate: z.string().trim().min(1).max(200, "is longer than 200 characters").default("pagoefectivo-cip-renewed"),
   })
 
 

@@ -23,10 +23,12 @@ export type AttentionKind =
   | "return_error"
   /** A refund made in PagoEfectivo's own panel for a CIP of this store: Record in Medusa. */
   | "outside"
+  /** A replaced CIP paid after all (not captured on its order): Refund overpayment, until refunded. */
+  | "overpayment"
 
 export type AttentionRow = {
   kind: AttentionKind
-  /** Unique in the queue: refund:<refund_id>, return:<return_id> or outside:<notification_id>. */
+  /** Unique in the queue: refund:<refund_id>, return:<return_id>, outside:<notification_id> or overpayment:<cip>. */
   key: string
   /** Since when (requested, last changed, or received), the queue's order. */
   at: Date
@@ -83,7 +85,8 @@ export class OperationsQueries {
   /**
    * One page of the needs-attention queue, oldest first, keyset-paged on (at, key): one row per
    * refund record (its most pressing reason), per return refund in error, and per refund made in
-   * PagoEfectivo's panel (a refund.completed left unmatched) for a CIP whose payment this store has.
+   * PagoEfectivo's panel (a refund.completed left unmatched) for a CIP whose payment this store has,
+   * and per late payment of a replaced CIP (an overpayment) until its refund completes.
    */
   async attention(unconfirmedAfterMinutes: number, after: Cursor | null, limit: number): Promise<AttentionRow[]> {
     const { rows } = await this.db.raw(
@@ -124,6 +127,11 @@ export class OperationsQueries {
          SELECT 'outside', 'outside:' || n.id, n.created_at, pay.order_id, n.refund_id, NULL, n.id, n.cip,
                 n.payload->'data'->>'amount', upper(n.payload->'data'->>'currency'), n.status::text, n.error, NULL
          FROM outside n JOIN payments pay ON pay.cip = n.cip
+         UNION ALL
+         SELECT 'overpayment', 'overpayment:' || c.cip, coalesce(c.paid_at, c.updated_at), c.order_id, c.refund_id, NULL, NULL, c.cip,
+                c.amount, c.currency_code, coalesce(c.refund_status::text, 'overpaid'), c.refund_error, NULL
+         FROM pagoefectivo_cip c
+         WHERE c.deleted_at IS NULL AND c.status = 'overpaid' AND (c.refund_status IS NULL OR c.refund_status <> 'completed')
        )
        SELECT *, at::text AS at_text FROM items
        WHERE (CAST(:after_at AS timestamptz) IS NULL OR (at, key) > (CAST(:after_at AS timestamptz), :after_key))

@@ -20,6 +20,7 @@ import PagoEfectivoRefund from "./models/refund"
 import PagoEfectivoRefundBatch from "./models/refund-batch"
 import PagoEfectivoRefundRequest from "./models/refund-request"
 import PagoEfectivoReconcileRun from "./models/reconcile-run"
+import PagoEfectivoCip from "./models/cip"
 
 type InjectedDependencies = { logger: Logger; __pg_connection__: Knex }
 
@@ -35,6 +36,7 @@ export default class PagoEfectivoModuleService extends MedusaService({
   PagoEfectivoRefundRequest,
   PagoEfectivoRefundBatch,
   PagoEfectivoReconcileRun,
+  PagoEfectivoCip,
 }) {
   protected readonly options_: ResolvedOptions
   protected readonly logger_: Logger

@@ -1,11 +1,12 @@
 import { Button, Heading, Input, Label, StatusBadge, Table, Text, toast } from "@medusajs/ui"
-import { useMutation, useQueryClient } from "@tanstack/react-query"
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 import { type ChangeEvent, useState } from "react"
 import { useTranslation } from "react-i18next"
 import { type CsvBatchProblem, readBatchCsv } from "../../../lib/csv-batch"
 import { PROVIDER_ID_PREFIX } from "../../../lib/pagoefectivo/provider-id"
 import { csvBatchKey } from "../../../lib/sha256"
 import type { BatchItemResult, BatchResult } from "../../../workflows/refund-batch"
+import type { AdminPagoEfectivoCipStatsResponse } from "../../../api/admin/pagoefectivo/cip-stats/route"
 import { formatMoney, intlLocale, messageOf } from "../../lib/format"
 import { postForBody, refreshOps } from "../../lib/ops"
 import { sdk } from "../../lib/sdk"
@@ -42,7 +43,8 @@ const DateField = ({ id, label, value, onChange }: { id: string; label: string; 
 )
 
 /**
- * Finance: the refunds export of a date range (GET /admin/pagoefectivo/refunds/export), and batch
+ * Finance: the CIPs of a date range (issued, paid, expired, renewed and how many renewed ones were
+ * paid: GET /admin/pagoefectivo/cip-stats), the refunds export of that range (GET /admin/pagoefectivo/refunds/export), and batch
  * refunds from an uploaded CSV (POST /admin/pagoefectivo/refunds/batch) with a result per line. The
  * file is read as the CSV script reads it (src/lib/csv-batch.ts) and keyed by its hash, so the same
  * file sent again refunds nothing twice.
@@ -70,6 +72,12 @@ export const Finance = () => {
       setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
     },
     onError: (e) => toast.error(t("pagoefectivo.toasts.error", { message: messageOf(e) })),
+  })
+
+  const stats = useQuery({
+    queryKey: ["pagoefectivo", "cip-stats", from, to],
+    queryFn: () => sdk.client.fetch<AdminPagoEfectivoCipStatsResponse>(`/admin/pagoefectivo/cip-stats?${new URLSearchParams({ from, to })}`),
+    enabled: !!from && !!to && to > from,
   })
 
   const choose = async (e: ChangeEvent<HTMLInputElement>) => {
@@ -118,6 +126,39 @@ export const Finance = () => {
 
   return (
     <div className="flex flex-col gap-y-8" data-testid="pagoefectivo-ops-finance">
+      <section className="flex flex-col gap-y-3" data-testid="pagoefectivo-ops-cip-stats">
+        <Heading level="h3">{t("pagoefectivo.ops.finance.cipsTitle")}</Heading>
+        <Text size="small" className="text-ui-fg-subtle">
+          {t("pagoefectivo.ops.finance.cipsDescription", { from, to })}
+        </Text>
+        {stats.error ? (
+          <Text size="small" className="text-ui-fg-error">
+            {t("pagoefectivo.loadError", { message: messageOf(stats.error) })}
+          </Text>
+        ) : (
+          <div className="flex flex-wrap gap-x-8 gap-y-2">
+            {(["issued", "paid", "expired", "renewed", "renewed_paid"] as const).map((k) => (
+              <div key={k} className="flex flex-col" data-testid={`pagoefectivo-ops-cip-stats-${k}`}>
+                <Text size="xsmall" className="text-ui-fg-muted">
+                  {t(`pagoefectivo.ops.finance.cips.${k}`)}
+                </Text>
+                <Text size="large" weight="plus">
+                  {stats.data ? stats.data[k] : "—"}
+                </Text>
+              </div>
+            ))}
+            <div className="flex flex-col" data-testid="pagoefectivo-ops-cip-stats-conversion">
+              <Text size="xsmall" className="text-ui-fg-muted">
+                {t("pagoefectivo.ops.finance.cips.conversion")}
+              </Text>
+              <Text size="large" weight="plus">
+                {stats.data?.renewed_conversion == null ? "—" : new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 }).format(stats.data.renewed_conversion)}
+              </Text>
+            </div>
+          </div>
+        )}
+      </section>
+
       <section className="flex flex-col gap-y-3">
         <Heading level="h3">{t("pagoefectivo.ops.finance.exportTitle")}</Heading>
         <Text size="small" className="text-ui-fg-subtle">

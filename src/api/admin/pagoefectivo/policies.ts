@@ -6,8 +6,8 @@ import type { MiddlewareRoute } from "@medusajs/framework/http"
  * They follow Medusa's own payment routes (@medusajs/medusa/dist/api/admin/payments/middlewares.js):
  * - every route under /admin/pagoefectivo needs `payment:read`, as `/admin/payments/*` does;
  * - the routes that move money need `refund:create`, as `POST /admin/payments/:id/refund` does:
- *   refund batches, a return's refund, marking a bank transfer made or failed, and recording a
- *   refund made in PagoEfectivo's panel in Medusa;
+ *   refund batches, a return's refund, marking a bank transfer made or failed, recording a
+ *   refund made in PagoEfectivo's panel in Medusa, and refunding a late payment (overpayment);
  * - the order panel also needs `order:read`.
  * "Check now", "Reprocess" and "Test connection" need the read policy only: they apply nothing
  * but PagoEfectivo's own word (what the reconciliation job applies on its own anyway), and choose
@@ -24,4 +24,5 @@ export const pagoefectivoAdminPolicies: MiddlewareRoute[] = [
   { matcher: "/admin/pagoefectivo/refunds/:refund_id/complete", methods: ["POST"], policies: [refund] },
   { matcher: "/admin/pagoefectivo/refunds/:refund_id/fail", methods: ["POST"], policies: [refund] },
   { matcher: "/admin/pagoefectivo/notifications/:id/record", methods: ["POST"], policies: [refund] },
+  { matcher: "/admin/pagoefectivo/overpayments/:cip/refund", methods: ["POST"], policies: [refund] },
 ]

@@ -5,6 +5,7 @@ import { type CartLike, type OrderLike, type PagoEfectivoCip, type StorePagoEfec
 import { ID_PATTERN, parseOr400 } from "../../admin/pagoefectivo/orders/view"
 import { PAGOEFECTIVO_MODULE } from "../../../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../../../modules/pagoefectivo/service"
+import { renewability } from "./renewable"
 
 /**
  * The CIP status routes the storefront kit polls (GET /store/pagoefectivo/carts/:id and
@@ -23,9 +24,9 @@ import type PagoEfectivoModuleService from "../../../modules/pagoefectivo/servic
  * and whether the store emails the CIP (`cip_emails`), so a voucher promises an email only then.
  */
 
-const Params = z.object({ id: z.string().regex(ID_PATTERN, "must be a Medusa id") })
+export const Params = z.object({ id: z.string().regex(ID_PATTERN, "must be a Medusa id") })
 /** Nothing is read from the query; anything there is refused rather than ignored. */
-const Query = z.object({}).strict()
+export const Query = z.object({}).strict()
 
 type Owned = {
   sales_channel_id?: string | null
@@ -33,7 +34,7 @@ type Owned = {
   customer?: { has_account?: boolean | null } | null
 }
 
-type Request = MedusaRequest & Partial<Pick<AuthenticatedMedusaRequest, "auth_context">> & {
+export type Request = MedusaRequest & Partial<Pick<AuthenticatedMedusaRequest, "auth_context">> & {
   publishable_key_context?: { sales_channel_ids?: string[] }
 }
 
@@ -57,7 +58,7 @@ const ORDER_FIELDS = [
   ...["provider_id", "data", "captured_at", "created_at"].map((f) => `payment_collections.payments.${f}`),
 ]
 
-async function load(req: Request, kind: "cart" | "order", id: string): Promise<PagoEfectivoCip | null> {
+export async function load(req: Request, kind: "cart" | "order", id: string): Promise<PagoEfectivoCip | null> {
   const query = req.scope.resolve(ContainerRegistrationKeys.QUERY)
   const { data } =
     kind === "cart"
@@ -77,6 +78,8 @@ export function cipStatusRoute(kind: "cart" | "order") {
     res.setHeader("Cache-Control", "no-store")
     if (!cip) throw new MedusaError(MedusaError.Types.NOT_FOUND, `No PagoEfectivo payment code was found for this ${kind}`)
     const cip_emails = await req.scope.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE).cipEmailsOn()
-    res.json({ cip, cip_emails })
+    // an order's expired CIP says whether the shopper may ask for a fresh one (POST …/renew-cip)
+    const renewable = kind === "order" ? await renewability(req.scope, id, cip) : null
+    res.json(renewable === null ? { cip, cip_emails } : { cip, cip_emails, renewable })
   }
 }

@@ -15,3 +15,14 @@ describe("options: the refund ledger's", () => {
     expect(() => resolveOptions({ ...base, refundCallLeaseSeconds: 7200 })).toThrow(/option `refundCallLeaseSeconds` must be at most 3600/)
   })
 })
+
+describe("options: CIP renewal", () => {
+  it("renewExpiredCip off and maxCipRenewals 1 by default; refused with its name when out of range", () => {
+    const o = resolveOptions(base)
+    expect(o).toMatchObject({ renewExpiredCip: false, maxCipRenewals: 1, cipRenewedTemplate: "pagoefectivo-cip-renewed" })
+    expect(resolveOptions({ ...base, renewExpiredCip: "true", maxCipRenewals: "3" })).toMatchObject({ renewExpiredCip: true, maxCipRenewals: 3 })
+    expect(() => resolveOptions({ ...base, renewExpiredCip: "yes" })).toThrow(/option `renewExpiredCip` must be true or false/)
+    expect(() => resolveOptions({ ...base, maxCipRenewals: 0 })).toThrow(/option `maxCipRenewals` must be between 1 and 10/)
+    expect(() => resolveOptions({ ...base, maxCipRenewals: 1.5 })).toThrow(/option `maxCipRenewals` must be a whole number/)
+  })
+})

@@ -14,9 +14,10 @@ const Query = z.object(pagingShape).strict()
  * What a row offers (each is an existing route):
  * check → POST /admin/pagoefectivo/refunds/:refund_id/check; mark_transferred / mark_failed →
  * …/complete and …/fail; retry_return → POST /admin/pagoefectivo/returns/:return_id/refund;
- * record → POST /admin/pagoefectivo/notifications/:notification_id/record.
+ * record → POST /admin/pagoefectivo/notifications/:notification_id/record;
+ * refund_overpayment → POST /admin/pagoefectivo/overpayments/:cip/refund.
  */
-export type AttentionAction = "check" | "mark_transferred" | "mark_failed" | "retry_return" | "record"
+export type AttentionAction = "check" | "mark_transferred" | "mark_failed" | "retry_return" | "record" | "refund_overpayment"
 
 /** A queue row: the query's row (see AttentionRow), its time as ISO, and the actions it offers. */
 export type AttentionItem = Omit<AttentionRow, "at" | "at_text"> & {
@@ -43,6 +44,9 @@ function actionsOf(r: AttentionRow): AttentionAction[] {
       return ["retry_return"]
     case "outside":
       return ["record"]
+    case "overpayment":
+      // pending: PagoEfectivo has it; rejected: refused for good under this CIP's refundId
+      return r.status === "pending" || r.status === "rejected" ? [] : ["refund_overpayment"]
   }
 }
 
@@ -79,7 +83,8 @@ function attentionItem(r: AttentionRow): AttentionItem {
  * first: rejected or failed ones Medusa still counts, manual refunds awaiting a bank transfer,
  * refunds still unconfirmed (requested, verifying) for longer than reconcileAfterMinutes, records
  * with an anomaly, return refunds that ended in error, and refunds made in PagoEfectivo's own panel
- * for a CIP of this store (not recorded in Medusa yet). Each row says the actions it offers.
+ * for a CIP of this store (not recorded in Medusa yet), and late payments of replaced CIPs
+ * (overpayments) until refunded. Each row says the actions it offers.
  * Keyset-paged: `?limit=&cursor=`.
  */
 export const GET = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfectivoAttentionResponse>) => {

@@ -20,6 +20,30 @@ export type AdminPagoEfectivoOrderResponse = {
   refunds: RefundView[]
   /** Automatic refunds of the order's returns (autoRefundOnReturn), with a failure's reason. */
   return_refunds: ReturnRefundView[]
+  /**
+   * Every CIP of an order that has been renewed (see CIP renewal), oldest first; empty for an
+   * order that has had one CIP only (`cip` says it all).
+   */
+  cips: CipHistoryView[]
+}
+
+export type CipHistoryView = {
+  code: string
+  /** 0: the checkout's CIP; n: the n-th fresh one. */
+  sequence: number
+  /** pending (payable), expired, paid, overpaid (paid after it was replaced: refunded apart, never captured). */
+  status: "pending" | "expired" | "paid" | "overpaid"
+  /** Replaced by a fresh CIP (renewed). */
+  renewed: boolean
+  /** Who asked for this fresh CIP: "expiry" (cip.expired) or "shopper"; null for the checkout's. */
+  renewed_by: string | null
+  amount: string
+  currency_code: string
+  issued_at: string | null
+  expires_at: string | null
+  paid_at: string | null
+  /** An overpayment's refund: requested, pending, completed, rejected, failed; null when none. */
+  refund_status: string | null
 }
 
 export type ReturnRefundView = {
@@ -48,7 +72,8 @@ const time = (d: string | Date | null | undefined) => (d ? new Date(d).getTime()
 /**
  * GET /admin/pagoefectivo/orders/:id — the PagoEfectivo side of an order, for the order page's
  * panel: its CIP (from the PagoEfectivo payment, else the payment session of an order not paid
- * yet) and every refund record of the order, oldest first. Admin-authenticated like every
+ * yet), every refund record of the order, oldest first, and, for a renewed order, each of its
+ * CIPs (issued, expired, renewed, paid). Admin-authenticated like every
  * /admin route; 404 for an unknown order; `pagoefectivo: false` for an order paid another way.
  */
 export const GET = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfectivoOrderResponse>) => {
@@ -95,6 +120,8 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfect
   )
 
   const returnRefunds = (await pe.refundRequests().listByOrder(order.id)).filter((r) => r.source === "return")
+  const cipRecords = await pe.listPagoEfectivoCips({ order_id: order.id }, { order: { sequence: "ASC" } })
+  const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null)
 
   const refundMode = ((pe.options as { refundMode?: "api" | "manual" }).refundMode ?? "api") as "api" | "manual"
   res.json({
@@ -112,6 +139,19 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfect
       message: r.message,
       tries: r.tries,
       updated_at: r.updated_at ? new Date(r.updated_at).toISOString() : null,
+    })),
+    cips: cipRecords.map((c) => ({
+      code: c.cip,
+      sequence: Number(c.sequence),
+      status: c.status,
+      renewed: !!c.replaced_at,
+      renewed_by: c.renewed_by ?? null,
+      amount: c.amount,
+      currency_code: c.currency_code,
+      issued_at: iso(c.created_at),
+      expires_at: iso(c.date_expiry),
+      paid_at: iso(c.paid_at),
+      refund_status: c.refund_status ?? null,
     })),
   })
 }

@@ -14,7 +14,7 @@ const PAGE = 1000
  * instant with its offset (2026-11-01T05:00:00Z). A time without an offset is refused: it would
  * be read in the server's time zone. Impossible dates (2026-02-30) are refused, not rolled over.
  */
-const date = (what: string) =>
+export const date = (what: string) =>
   z
     .string({ error: `is required: ${what}` })
     .trim()

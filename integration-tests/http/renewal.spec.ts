@@ -1,0 +1,327 @@
+import path from "node:path"
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { Modules } from "@medusajs/framework/utils"
+import { applyNotification } from "../../src/workflows/process-notification"
+import { REPO_ROOT } from "../../scripts/lib/medusa-process"
+import { checkoutWithCip, choosePagoEfectivo, completeCart, prepareCart } from "../../scripts/lib/storefront"
+import { eventually, useSandbox } from "../helpers/sandbox"
+import { useStore } from "../helpers/store"
+import { clearSentEmails, sentEmails } from "../helpers/test-email-provider"
+
+/**
+ * An expired CIP does not lose the sale (renewExpiredCip on, maxCipRenewals 1): on cip.expired
+ * the order gets a fresh CIP (a new payment session on its payment collection), emailed once;
+ * paying it captures the order once; the next expiry, renewals used up, cancels the order. The
+ * shopper's POST /store/pagoefectivo/orders/:id/renew-cip does the same on demand, and a late
+ * payment of a replaced CIP is an overpayment, never captured.
+ */
+const sandbox = useSandbox({
+  PAGOEFECTIVO_DEV_EMAIL: path.join(REPO_ROOT, "integration-tests", "helpers", "test-email-provider"),
+  PAGOEFECTIVO_RENEW_EXPIRED_CIP: "true",
+  PAGOEFECTIVO_MAX_CIP_RENEWALS: "1",
+})
+
+medusaIntegrationTestRunner({
+  testSuite: ({ getContainer, api }) => {
+    const shop = useStore(api, getContainer, sandbox)
+    beforeEach(() => clearSentEmails())
+
+    const checkout = () => checkoutWithCip(shop.store, { regionId: shop.seeded.regionId, variantId: shop.seeded.variantId, email: "rosa@example.pe" })
+    const renewedEmails = (orderId: string) => sentEmails().filter((e) => (e.data as any)?.order_id === orderId && e.template === "pagoefectivo-cip-renewed")
+    /** The order's live PagoEfectivo session (the deleted ones are not listed). */
+    const sessionsOf = async (orderId: string) => (await shop.orderOf(orderId)).payment_collections[0].payment_sessions as any[]
+    const cipRecords = (orderId: string) => shop.pe().listPagoEfectivoCips({ order_id: orderId }, { order: { sequence: "ASC" } })
+    const sandboxCips = async () => (await sandbox.state()).cips
+
+    const shopper = (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) =>
+      shop.call(method, p, body, { "x-publishable-api-key": shop.store.publishableKey, ...headers })
+    const renew = (orderId: string, headers: Record<string, string> = {}, body: unknown = {}) =>
+      shopper("POST", `/store/pagoefectivo/orders/${orderId}/renew-cip`, body, headers)
+
+    /** The fresh CIP's number once the cip.expired notification renewed the order (its record written: the renewal is done). */
+    const renewedCip = (orderId: string, old: string) =>
+      eventually(async () => {
+        const r = await shopper("GET", `/store/pagoefectivo/orders/${orderId}`)
+        const code = r.body?.cip?.code && r.body.cip.code !== old && r.body.cip.status === "pending" ? (r.body.cip.code as string) : null
+        return code && (await shop.pe().listPagoEfectivoCips({ cip: code })).length ? code : null
+      }, { what: "a fresh CIP" })
+
+    /** PagoEfectivo expires the CIP and does not notify (the notification is late): only the shopper's press renews. */
+    const expireQuietly = (cip: string) => sandbox.call("POST", `/__sandbox/cips/${cip}/expire`, { notify: false })
+
+    describe("on cip.expired", () => {
+      it("a fresh CIP for the same order and amount, emailed once; paying it captures the order once", async () => {
+        const { order, session } = await checkout()
+        await sandbox.expire(session.data.cip)
+        const fresh = await renewedCip(order.id, session.data.cip)
+
+        const placed = await shop.orderOf(order.id)
+        expect(placed.status).toBe("pending")
+        const sessions = await sessionsOf(order.id)
+        expect(sessions).toHaveLength(1)
+        expect(sessions[0]).toMatchObject({ status: "pending" })
+        // one new CIP at PagoEfectivo, for the same amount, with the new session's id as its transactionCode
+        const cips = await sandboxCips()
+        expect(cips).toHaveLength(2)
+        const created = cips.find((c: any) => String(c.cip) === fresh)!
+        expect(created).toMatchObject({ amount: 199.9, currency: "PEN" })
+        expect(created.transactionCode).not.toBe(session.id)
+        expect(created.request).toMatchObject({ userEmail: "rosa@example.pe" })
+
+        // the records: the checkout's CIP expired and replaced, the fresh one pending
+        const records = await cipRecords(order.id)
+        expect(records.map((r: any) => [r.cip, r.sequence, r.status, !!r.replaced_at, r.renewed_by])).toEqual([
+          [session.data.cip, 0, "expired", true, null],
+          [fresh, 1, "pending", false, "expiry"],
+        ])
+
+        // the email of the fresh CIP, once, even when the notification comes again
+        const [email] = await eventually(async () => (renewedEmails(order.id).length ? renewedEmails(order.id) : null), { what: "renewed email" })
+        expect(email).toMatchObject({
+          to: "rosa@example.pe",
+          channel: "email",
+          template: "pagoefectivo-cip-renewed",
+          data: { kind: "renewed", order_id: order.id, cip: fresh, amount: "199.90", currency: "PEN", amount_formatted: "S/ 199.90" },
+        })
+        const [stored] = await shop.pe().listPagoEfectivoNotifications({ event_type: "cip.expired" })
+        await applyNotification(getContainer(), stored.id)
+        expect(renewedEmails(order.id)).toHaveLength(1)
+        expect(await sandboxCips()).toHaveLength(2)
+        const rows = await getContainer().resolve(Modules.NOTIFICATION).listNotifications({ resource_id: order.id, template: "pagoefectivo-cip-renewed" })
+        expect(rows.map((r: any) => r.idempotency_key)).toEqual([`pagoefectivo:cip-renewed:${fresh}`])
+
+        // paying the fresh code captures the order once, for its total
+        await sandbox.pay(fresh)
+        const paid = await eventually(async () => {
+          const o = await shop.orderOf(order.id)
+          return o.payment_status === "captured" && Number(o.summary.paid_total) > 0 ? o : null
+        }, { what: "order captured" })
+        const payments = paid.payment_collections[0].payments
+        expect(payments).toHaveLength(1)
+        expect(payments[0].captures).toHaveLength(1)
+        expect(String(payments[0].data.cip)).toBe(fresh)
+        expect(Number(paid.summary.paid_total)).toBe(199.9)
+        expect(paid.payment_collections[0].status).toBe("completed")
+        expect((await cipRecords(order.id)).map((r: any) => r.status)).toEqual(["expired", "paid"])
+        // the order's panel lists both CIPs
+        const panel = await shop.call("GET", `/admin/pagoefectivo/orders/${order.id}`)
+        expect(panel.status).toBe(200)
+        expect(panel.body.cip).toMatchObject({ code: fresh })
+        expect(panel.body.cips).toEqual([
+          expect.objectContaining({ code: session.data.cip, sequence: 0, status: "expired", renewed: true, renewed_by: null, amount: "199.90", currency_code: "PEN" }),
+          expect.objectContaining({ code: fresh, sequence: 1, status: "paid", renewed: false, renewed_by: "expiry", paid_at: expect.any(String) }),
+        ])
+        const status = await shopper("GET", `/store/pagoefectivo/orders/${order.id}`)
+        expect(status.body).toEqual({ cip: expect.objectContaining({ code: fresh, status: "paid" }) })
+
+        // the Finance tab's counts: two issued, one expired, one renewed and paid
+        const day = (offset: number) => new Date(Date.now() - 5 * 3600_000 + offset * 86_400_000).toISOString().slice(0, 10)
+        const stats = await shop.call("GET", `/admin/pagoefectivo/cip-stats?from=${day(-1)}&to=${day(1)}`)
+        expect(stats.status).toBe(200)
+        expect(stats.body).toMatchObject({ issued: 2, paid: 1, expired: 1, renewed: 1, renewed_paid: 1, renewed_conversion: 1 })
+        const before = await shop.call("GET", `/admin/pagoefectivo/cip-stats?from=${day(-3)}&to=${day(-2)}`)
+        expect(before.body).toMatchObject({ issued: 0, paid: 0, expired: 0, renewed: 0, renewed_conversion: null })
+        expect((await shop.call("GET", `/admin/pagoefectivo/cip-stats?from=${day(1)}&to=${day(-1)}`)).status).toBe(400)
+        expect((await shop.call("GET", `/admin/pagoefectivo/cip-stats?from=yesterday&to=${day(1)}`)).status).toBe(400)
+      })
+
+      it("once the renewals are used up, the next expiry cancels the order as before", async () => {
+        const { order, session } = await checkout()
+        await sandbox.expire(session.data.cip)
+        const fresh = await renewedCip(order.id, session.data.cip)
+        await sandbox.expire(fresh)
+        const canceled = await eventually(async () => {
+          const o = await shop.orderOf(order.id)
+          return o.status === "canceled" ? o : null
+        }, { what: "order canceled" })
+        expect(canceled.payment_collections[0].payments).toHaveLength(0)
+        expect(await sandboxCips()).toHaveLength(2)
+        expect((await cipRecords(order.id)).map((r: any) => r.status)).toEqual(["expired", "expired"])
+        // and the shopper's press is refused, clearly
+        const r = await renew(order.id)
+        expect(r.status).toBe(409)
+        expect(r.body.message).toMatch(/cannot be renewed: the order is canceled/)
+      })
+    })
+
+    describe("POST /store/pagoefectivo/orders/:id/renew-cip", () => {
+      it("renews a guest's expired CIP by the order id; two presses at once make one CIP; the status shows it renewable before", async () => {
+        const { order, session } = await checkout()
+        // while the CIP is payable, a press issues nothing and answers that CIP
+        const early = await renew(order.id)
+        expect(early.status).toBe(200)
+        expect(early.body).toMatchObject({ renewed: false, cip: { code: session.data.cip, status: "pending" } })
+        expect(await sandboxCips()).toHaveLength(1)
+
+        await expireQuietly(session.data.cip)
+        // the shopper's clock passed the expiry: the stored expiry says so (PagoEfectivo's notification is late)
+        const payment = getContainer().resolve(Modules.PAYMENT)
+        const live = await payment.retrievePaymentSession(session.id)
+        await payment.updatePaymentSession({ id: live.id, amount: live.amount, currency_code: live.currency_code, data: { ...live.data, dateExpiry: new Date(Date.now() - 60_000).toISOString() } })
+        const before = await shopper("GET", `/store/pagoefectivo/orders/${order.id}`)
+        expect(before.body).toMatchObject({ cip: { code: session.data.cip }, renewable: true })
+
+        const presses = await Promise.all([renew(order.id), renew(order.id), renew(order.id)])
+        expect(presses.map((p) => p.status)).toEqual([200, 200, 200])
+        expect(presses.filter((p) => p.body.renewed)).toHaveLength(1)
+        const codes = new Set(presses.map((p) => p.body.cip.code))
+        expect(codes.size).toBe(1)
+        const [fresh] = [...codes]
+        expect(fresh).not.toBe(session.data.cip)
+        expect(presses[0].body).toMatchObject({ cip: { code: fresh, status: "pending", amount: "199.90", currency: "PEN" }, renewals_left: 0 })
+        expect(await sandboxCips()).toHaveLength(2)
+        expect(await sessionsOf(order.id)).toHaveLength(1)
+        expect((await cipRecords(order.id)).map((r: any) => [r.sequence, r.status, r.renewed_by])).toEqual([
+          [0, "expired", null],
+          [1, "pending", "shopper"],
+        ])
+        expect(await eventually(async () => renewedEmails(order.id).length === 1, { what: "renewed email" })).toBe(true)
+
+        // the status route now shows the fresh CIP, and nothing about renewal
+        const after = await shopper("GET", `/store/pagoefectivo/orders/${order.id}`)
+        expect(after.body).toEqual({ cip: expect.objectContaining({ code: fresh, status: "pending" }) })
+
+        // the late cip.expired of the replaced CIP changes nothing
+        const lateExpiry = JSON.stringify({ eventType: "cip.expired", operationNumber: "EXP-1", data: { cip: session.data.cip, currency: "PEN", amount: 199.9, transactionCode: session.id } })
+        expect((await shop.deliver(lateExpiry)).status).toBe(200)
+        await eventually(async () => {
+          const [n] = await shop.pe().listPagoEfectivoNotifications({ event_type: "cip.expired" })
+          return n?.status === "ignored" ? n : null
+        }, { what: "the late cip.expired ignored" })
+        expect((await shop.orderOf(order.id)).status).toBe("pending")
+
+        // renewals used up: the fresh CIP expired too, a press is refused
+        await expireQuietly(fresh)
+        const spent = await renew(order.id)
+        expect(spent.status).toBe(409)
+        expect(spent.body.message).toMatch(/all the new payment codes/)
+        expect(await sandboxCips()).toHaveLength(2)
+      })
+
+      it("a registered customer's order renews for that customer alone; the same 404 for everyone else; 4xx for bad input", async () => {
+        const post = async (p: string, body: unknown, token?: string) => {
+          const r = await shopper("POST", p, body, token ? { authorization: `Bearer ${token}` } : ({} as Record<string, string>))
+          if (r.status >= 300) throw new Error(`POST ${p} → ${r.status} ${JSON.stringify(r.body)}`)
+          return r.body
+        }
+        const register = async (email: string) => {
+          const { token: registration } = await post("/auth/customer/emailpass/register", { email, password: "secreto-123" })
+          await post("/store/customers", { email, first_name: "Ana", last_name: "Torres" }, registration)
+          return (await post("/auth/customer/emailpass", { email, password: "secreto-123" })).token as string
+        }
+        const owner = await register("ana@example.pe")
+        const other = await register("otro@example.pe")
+        const { cartId, paymentCollectionId } = await prepareCart(shop.store, { regionId: shop.seeded.regionId, variantId: shop.seeded.variantId, email: "ana@example.pe" })
+        await post(`/store/carts/${cartId}/customer`, {}, owner)
+        const session = await choosePagoEfectivo(shop.store, paymentCollectionId)
+        const order = await completeCart(shop.store, cartId)
+        await expireQuietly(session.data.cip)
+
+        for (const headers of [{ authorization: `Bearer ${other}` }, {}, { authorization: "Bearer not-a-token" }] as Record<string, string>[]) {
+          const r = await renew(order.id, headers)
+          expect(r.status).toBe(404)
+          expect(JSON.stringify(r.body)).not.toContain(session.data.cip)
+        }
+        const unknown = await renew("order_01UNKNOWN")
+        expect(unknown.status).toBe(404)
+        expect(unknown.body.message).toBe((await renew(order.id)).body.message)
+        const system = await shop.systemPaidOrder()
+        expect((await renew(system.orderId)).status).toBe(404)
+        expect((await renew(cartId)).status).toBe(404)
+        expect(await sandboxCips()).toHaveLength(1)
+
+        // bad input: clear 400s, nothing issued
+        const badId = await renew(encodeURIComponent("order' OR 1=1"))
+        expect(badId.status).toBe(400)
+        expect(badId.body.message).toMatch(/path\.id/)
+        const badBody = await renew(order.id, { authorization: `Bearer ${owner}` }, { cip: "123" })
+        expect(badBody.status).toBe(400)
+        expect(badBody.body.message).toMatch(/body/)
+        const notJson = await fetch(`${shop.baseUrl}/store/pagoefectivo/orders/${order.id}/renew-cip`, {
+          method: "POST",
+          headers: { "x-publishable-api-key": shop.store.publishableKey, "content-type": "application/json", authorization: `Bearer ${owner}` },
+          body: "{not json",
+        })
+        expect(notJson.status).toBe(400)
+        expect(await sandboxCips()).toHaveLength(1)
+
+        const mine = await renew(order.id, { authorization: `Bearer ${owner}` })
+        expect(mine.status).toBe(200)
+        expect(mine.body).toMatchObject({ renewed: true, cip: { status: "pending" } })
+        expect(await sandboxCips()).toHaveLength(2)
+      })
+    })
+
+    describe("a late payment of a replaced CIP", () => {
+      it("is never captured on the order: recorded as an overpayment; the fresh CIP's payment is the one captured", async () => {
+        const { order, session } = await checkout()
+        await sandbox.expire(session.data.cip)
+        const fresh = await renewedCip(order.id, session.data.cip)
+        await sandbox.pay(fresh)
+        await eventually(async () => ((await shop.orderOf(order.id)).payment_status === "captured" ? true : null), { what: "order captured" })
+
+        // PagoEfectivo reports a payment of the old code after all (its records say paid)
+        const old = sandbox.live.cips.get(Number(session.data.cip))!
+        old.status = "paid"
+        old.datePayment = new Date()
+        const late = JSON.stringify({ eventType: "cip.paid", operationNumber: "LATE-1", data: { cip: session.data.cip, currency: "PEN", amount: 199.9, transactionCode: session.id } })
+        expect((await shop.deliver(late)).status).toBe(200)
+        const record = await eventually(async () => {
+          const [r] = await shop.pe().listPagoEfectivoCips({ cip: session.data.cip })
+          return r?.status === "overpaid" ? r : null
+        }, { what: "overpayment recorded" })
+        expect(record).toMatchObject({ order_id: order.id, amount: "199.90", currency_code: "PEN", refund_status: null })
+        const [n] = await shop.pe().listPagoEfectivoNotifications({ operation_number: "LATE-1" })
+        expect(n).toMatchObject({ status: "processed" })
+
+        // applied again (a redelivery, the reconciliation): nothing more
+        await applyNotification(getContainer(), n.id)
+        expect((await shop.pe().retrievePagoEfectivoNotification(n.id)).status).toBe("ignored")
+        expect(await shop.pe().listPagoEfectivoCips({ cip: session.data.cip })).toEqual([expect.objectContaining({ status: "overpaid", paid_at: record.paid_at })])
+
+        const o = await shop.orderOf(order.id)
+        const payments = o.payment_collections[0].payments
+        expect(payments).toHaveLength(1)
+        expect(payments[0].captures).toHaveLength(1)
+        expect(String(payments[0].data.cip)).toBe(fresh)
+        expect(Number(o.summary.paid_total)).toBe(199.9)
+
+        // in the needs-attention queue, with its one action
+        const queue = await shop.call("GET", "/admin/pagoefectivo/attention")
+        expect(queue.status).toBe(200)
+        const row = queue.body.items.find((i: any) => i.kind === "overpayment")
+        expect(row).toMatchObject({ key: `overpayment:${session.data.cip}`, order_id: order.id, cip: session.data.cip, amount: "199.90", currency_code: "PEN", status: "overpaid", actions: ["refund_overpayment"] })
+
+        // refunded with one press; pressed again, also at once: one refund at PagoEfectivo
+        const presses = await Promise.all([1, 2, 3].map(() => shop.call("POST", `/admin/pagoefectivo/overpayments/${session.data.cip}/refund`, {})))
+        expect(presses.map((p) => p.status)).toEqual([200, 200, 200])
+        expect(presses.filter((p) => !p.body.refund.already)).toHaveLength(1)
+        expect(presses[0].body.refund).toMatchObject({ status: "pending", refund_id: `peover_${session.data.cip}` })
+        const refunds = (await sandbox.state()).refunds
+        expect(refunds).toHaveLength(1)
+        expect(refunds[0]).toMatchObject({ cip: session.data.cip, amount: 199.9, currency: "PEN", transactionCode: session.id, merchantOrderId: order.id })
+        expect((await shop.call("GET", "/admin/pagoefectivo/attention")).body.items.find((i: any) => i.kind === "overpayment")).toMatchObject({ status: "pending", actions: [] })
+
+        // PagoEfectivo completes it: the queue is clear, and Medusa's books never saw it
+        await sandbox.call("POST", `/__sandbox/refunds/peover_${session.data.cip}/complete`, { wait: true })
+        const refunded = await eventually(async () => {
+          const [r] = await shop.pe().listPagoEfectivoCips({ cip: session.data.cip })
+          return r?.refund_status === "completed" ? r : null
+        }, { what: "overpayment refund completed" })
+        expect(refunded.refunded_at).toBeTruthy()
+        expect((await shop.call("GET", "/admin/pagoefectivo/attention")).body.items.filter((i: any) => i.kind === "overpayment")).toEqual([])
+        const again = await shop.call("POST", `/admin/pagoefectivo/overpayments/${session.data.cip}/refund`, {})
+        expect(again).toMatchObject({ status: 200, body: { refund: { status: "completed", already: true } } })
+        expect((await sandbox.state()).refunds).toHaveLength(1)
+        const after = await shop.orderOf(order.id)
+        expect(after.payment_status).toBe("captured")
+        expect(after.payment_collections[0].payments[0].refunds ?? []).toHaveLength(0)
+
+        // bad input: 400; a CIP that is no overpayment: 404
+        expect((await shop.call("POST", `/admin/pagoefectivo/overpayments/abc/refund`, {})).status).toBe(400)
+        expect((await shop.call("POST", `/admin/pagoefectivo/overpayments/${session.data.cip}/refund`, { amount: 5 })).status).toBe(400)
+        expect((await shop.call("POST", `/admin/pagoefectivo/overpayments/${fresh}/refund`, {})).status).toBe(404)
+      })
+    })
+  },
+})
