@@ -122,6 +122,7 @@ describeInstall(`installing the packed plugin into a clean store on each Medusa 
         await checkStore({ name: version, dir, medusaVersion: version, pg: pg!, artifacts, keepDatabase: keep }, result)
       } catch (e) {
         ;(result as StoreCheckResult & { error?: string }).error = (e as Error).message
+        storeLog(version)(`FAILED: ${(e as Error).message.split("\n")[0]}`)
         result.ms = Date.now() - t0
       } finally {
         if (!keep) await fs.promises.rm(dir, { recursive: true, force: true }).catch(() => undefined)

@@ -148,7 +148,6 @@ export async function checkStore(s: StoreUnderCheck, result: StoreCheckResult = 
   }
 
   try {
-    await recreateDatabase(s.pg, dbName)
     await Promise.all([
       phase("build", async () => {
         await medusa("medusa-build", ["build"])
@@ -157,6 +156,7 @@ export async function checkStore(s: StoreUnderCheck, result: StoreCheckResult = 
         if (!bundled) throw new Error(`the admin build (${assets}) does not hold the plugin's order panel`)
       }),
       phase("migrate", async () => {
+        await recreateDatabase(s.pg, dbName)
         await medusa("medusa-migrate", ["db:migrate"])
         await medusa("medusa-user", ["user", "-e", ADMIN_EMAIL, "-p", ADMIN_PASSWORD])
       }),
