@@ -148,7 +148,8 @@ export async function checkStore(s: StoreUnderCheck, result: StoreCheckResult = 
   }
 
   try {
-    await Promise.all([
+    // side by side; both end before the first failure is thrown (the server is not stopped under a migration)
+    const settled = await Promise.allSettled([
       phase("build", async () => {
         await medusa("medusa-build", ["build"])
         const assets = path.join(s.dir, ".medusa", "server", "public", "admin", "assets")
@@ -161,6 +162,7 @@ export async function checkStore(s: StoreUnderCheck, result: StoreCheckResult = 
         await medusa("medusa-user", ["user", "-e", ADMIN_EMAIL, "-p", ADMIN_PASSWORD])
       }),
     ])
+    for (const r of settled) if (r.status === "rejected") throw r.reason
 
     await phase("start", async () => {
       const sb = spawnLogged(path.join(s.dir, "node_modules", ".bin", "pagoefectivo-sandbox"), [], {
