@@ -10,8 +10,10 @@
  *    --runInBand --forceExit) and e2e (TEST_TYPE=e2e: integration-tests/e2e, the admin in headless
  *    Chromium against a built Medusa; see integration-tests/e2e/admin-panel.spec.ts), extra
  *    arguments passed to all three (`npm test -- integration-tests/e2e` runs the e2e alone).
- * 4. In a full run: `npm run bench -- --smoke` (every benchmark part, briefly, on its own
- *    database; no figure is asserted), as one check.
+ * 4. In a full run: `npm run check:medusa -- latest --ci` (the install check on Medusa's latest,
+ *    when the matrix did not run it; outside the peer range it reports and does not fail) and
+ *    `npm run bench -- --smoke` (every benchmark part, briefly, on its own database; no figure is
+ *    asserted), each as one check.
  * 5. Prints `N passed, N failed, N skipped` as its very last line, summed over the runs (jest's
  *    --json output; a check counts as one test), and exits non-zero if anything failed or jest
  *    crashed. A run that matched no spec is reported; if no run matched anything, that fails.
@@ -62,11 +64,19 @@ const RUNS = [
     args: ["--runInBand", "--forceExit"],
   },
   {
-    // The install check: the packed plugin installed into a store generated from scratch at the
-    // lowest supported Medusa, migrated, built, started, and sold with (integration-tests/install).
+    // The install check: the packed plugin installed into a store generated from scratch on each
+    // Medusa of the peer range (integration-tests/install: two at a time), migrated, built,
+    // started, sold with, refunded, its sums checked and its admin panel rendered.
     name: "install",
     testType: "install",
     args: ["--runInBand", "--forceExit"],
+  },
+  {
+    // The next Medusa, early: the install check on `latest` (scripts/check-medusa.js). Nothing
+    // more when latest is in the matrix above; outside the peer range it reports what passed and
+    // does not fail.
+    name: "medusa-latest",
+    check: () => ({ command: process.execPath, args: [path.join(ROOT, "scripts", "check-medusa.js"), "latest", "--ci"] }),
   },
   {
     // Its own database and port, so it can run beside a developer's `npm run bench` or demo.

@@ -151,6 +151,7 @@ medusaIntegrationTestRunner({
         auto_refund_on_return: false,
         last_notification_at: null,
         reconciliation: { every_minutes: 5, after_minutes: 10, last_run: expect.objectContaining({ id: items[0].id, status: items[0].status }), overdue: false },
+        medusa: { version: require("@medusajs/medusa/package.json").version, books_written: true, differences: [], checked_at: expect.any(String) },
       })
       for (const secret of [SANDBOX_DEFAULTS.secretKey, SANDBOX_DEFAULTS.accessKey]) expect(JSON.stringify(health)).not.toContain(secret)
 

@@ -483,11 +483,19 @@ export async function ensureDatabase(
   await withClient(conn, "postgres", async (client) => {
     const r = await client.query("select 1 from pg_database where datname = $1", [dbName])
     if (r.rowCount) return
-    try {
-      await client.query(`create database ${client.escapeIdentifier(dbName)}`)
-    } catch (e) {
-      // 42P04: created meanwhile by someone else.
-      if ((e as { code?: string }).code !== "42P04") throw e
+    // 55006: "source database template1 is being accessed by other users", another CREATE
+    // DATABASE copying the template at that moment (stores set up side by side): wait, again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.query(`create database ${client.escapeIdentifier(dbName)}`)
+        return
+      } catch (e) {
+        const code = (e as { code?: string }).code
+        // 42P04: created meanwhile by someone else.
+        if (code === "42P04") return
+        if (code !== "55006" || attempt >= 20) throw e
+        await new Promise((r) => setTimeout(r, 250 + Math.random() * 500))
+      }
     }
   })
 }

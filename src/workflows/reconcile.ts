@@ -8,7 +8,7 @@ import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import { type RefundRecord, leaseHeld } from "../modules/pagoefectivo/ledger"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
 import { PROVIDER_ID_PREFIX, applyNotification } from "./process-notification"
-import { booksOf, convergeBooks, convergeEach } from "./books/converge"
+import { booksBlockedBy, booksOf, convergeBooks, convergeEach } from "./books/converge"
 import { completeRefundsWorkflow } from "./complete-refunds"
 import { STALE_AFTER_SECONDS } from "./refund-once"
 import { applyRefundResultWorkflow } from "./refund-result"
@@ -30,7 +30,7 @@ export type ReconcileSummary = {
   /** Automatic return refunds whose run died, run again (refundOnce adopts what it had made). */
   returns: { resumed: number }
   /** Books (orders) found disagreeing with their refund records, and brought back to them. */
-  books: { unbalanced: number; converged: number; errors: number }
+  books: { unbalanced: number; converged: number; errors: number; blocked?: string }
   skipped?: string
   durationMs: number
 }
@@ -187,9 +187,13 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
     }
 
     // 5. the sweep: books that disagree with their records (it asks PagoEfectivo nothing, so it
-    //    runs even when PagoEfectivo rate-limited the steps above)
+    //    runs even when PagoEfectivo rate-limited the steps above). On a Medusa whose tables differ
+    //    from the ones the plugin writes the books wait: the verdicts above are recorded, and the
+    //    sweep of the plugin updated for that Medusa converges them.
+    const shapes = await pe.medusaShapes()
+    if (!shapes.ok) summary.books.blocked = booksBlockedBy(shapes)
     let afterBook: string | null = null
-    for (;;) {
+    for (; shapes.ok; ) {
       const page = await pe.books().unbalanced(pe.options.refundCallLeaseSeconds, afterBook, pageSize)
       if (!page.length) break
       afterBook = page[page.length - 1].book
@@ -222,7 +226,7 @@ export function summaryLine(summary: ReconcileSummary): string {
   return (
     `refunds checked=${r.checked} completed=${r.completed} failed=${r.failed} undone=${r.undone} open=${r.stillOpen} errors=${r.errors}; ` +
     `cips checked=${c.checked} paid=${c.paid} expired=${c.expired} errors=${c.errors}; notifications retried=${summary.notifications.retried}; returns resumed=${summary.returns.resumed}; ` +
-    `books unbalanced=${b.unbalanced} converged=${b.converged} errors=${b.errors}; ` +
+    `books unbalanced=${b.unbalanced} converged=${b.converged} errors=${b.errors}${b.blocked ? ` not written: ${b.blocked}` : ""}; ` +
     `${summary.durationMs} ms${summary.skipped ? `; stopped early: ${summary.skipped}` : ""}`
   )
 }

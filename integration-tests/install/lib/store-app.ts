@@ -1,22 +1,15 @@
 /**
- * A minimal Medusa store, written from scratch into a temporary folder the way README tells a
- * merchant to set one up: a package.json with Medusa at one version and the plugin's tarball, a
- * Medusa app's tsconfig, and README's own medusa-config.ts snippet, taken verbatim from the documentation (so a
- * snippet that stops working fails the install check). No file of any starter.
+ * A Medusa store, written from scratch into a temporary folder the way that minor's starter
+ * (medusajs/dtc-starter's apps/backend) writes its package.json, and README tells a merchant to
+ * add the plugin: Medusa's packages at one version, the admin's libraries at that dashboard's
+ * versions (lib/medusa-versions.ts: starterPins), the plugin's tarball, a Medusa app's tsconfig,
+ * and README's own medusa-config.ts snippet, taken verbatim from the documentation (so a snippet
+ * that stops working fails the install check). No file of any starter.
  */
 import fs from "fs"
 import path from "path"
 import { REPO_ROOT } from "../../../scripts/lib/medusa-process"
-
-/** The lowest Medusa version the peer range admits (">=2.21.1 <2.22.0" → "2.21.1"). */
-export function lowestSupportedMedusa(pkg = readRepoPackage()): string {
-  const ranges = ["@medusajs/framework", "@medusajs/medusa"].map((n) => pkg.peerDependencies?.[n] as string | undefined)
-  const lows = ranges.map((r) => r?.match(/>=\s*(\d+\.\d+\.\d+)/)?.[1] ?? r?.match(/^[~^]?(\d+\.\d+\.\d+)$/)?.[1])
-  if (!lows[0] || lows[0] !== lows[1]) {
-    throw new Error(`peerDependencies of @medusajs/framework and @medusajs/medusa must start at the same version, got ${JSON.stringify(ranges)}`)
-  }
-  return lows[0]
-}
+import type { StarterPins } from "./medusa-versions"
 
 export function readRepoPackage(): Record<string, any> {
   return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"))
@@ -53,8 +46,8 @@ export function documentedMedusaConfig(): { file: string; code: string } {
 export type StoreAppOptions = {
   dir: string
   medusaVersion: string
-  /** The dashboard's own react-router-dom version (README: the store must use the same). */
-  reactRouterDom: string
+  /** The admin's libraries at the dashboard's versions (README: react-router-dom must be the dashboard's). */
+  pins: StarterPins
   /** Absolute path of the plugin's .tgz; copied into the store. */
   tarball: string
   packageName: string
@@ -74,10 +67,11 @@ export function writeStoreApp(o: StoreAppOptions): { configFrom: string } {
     dependencies: {
       "@medusajs/admin-sdk": v,
       "@medusajs/cli": v,
+      "@medusajs/dashboard": v,
       "@medusajs/framework": v,
       "@medusajs/medusa": v,
+      ...o.pins,
       [o.packageName]: `file:./${tgz}`,
-      "react-router-dom": o.reactRouterDom,
     },
     devDependencies: {
       "@swc/core": "^1.7.28",

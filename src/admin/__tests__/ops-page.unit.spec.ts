@@ -69,6 +69,29 @@ describe("PagoEfectivo page", () => {
     }
   })
 
+  it("Health says when the installed Medusa differs from the tables the plugin writes, and what differs", async () => {
+    const health = (medusa: Record<string, unknown>) => ({
+      refund_mode: "api", environment: "sandbox", base_url: "http://localhost:4010/v1", notification_url: "http://localhost:9000/webhooks/pagoefectivo",
+      record_outside_refunds: false, auto_refund_on_return: false, last_notification_at: null,
+      reconciliation: { every_minutes: 5, after_minutes: 10, last_run: null, overdue: false }, medusa,
+    })
+    const answer = (medusa: Record<string, unknown>) =>
+      jest.spyOn(sdk.client, "fetch").mockImplementation((async (path: string) => (path === "/admin/pagoefectivo/health" ? health(medusa) : { items: [], next_cursor: null })) as any)
+    answer({ version: "2.22.0", books_written: false, differences: ["order_credit_line.reference_id is missing"], checked_at: "2026-12-07T10:00:00.000Z" })
+    const r = render(createElement(Health))
+    await settle()
+    expect(byTestId(r, "pagoefectivo-ops-health-medusa-differs")).toHaveLength(1)
+    expect(textOf(r)).toContain("Medusa 2.22.0 differs from the tables this plugin writes")
+    expect(textOf(r)).toContain("order_credit_line.reference_id is missing")
+
+    jest.restoreAllMocks()
+    answer({ version: "2.21.2", books_written: true, differences: [], checked_at: "2026-12-07T10:00:00.000Z" })
+    const ok = render(createElement(Health))
+    await settle()
+    expect(byTestId(ok, "pagoefectivo-ops-health-medusa-differs")).toHaveLength(0)
+    expect(textOf(ok)).toContain("2.21.2: its tables are the ones the plugin writes")
+  })
+
   it("an answer of an unexpected shape does not break the queue", async () => {
     jest.spyOn(sdk.client, "fetch").mockImplementation((async () => ({ unexpected: true })) as any)
     const r = render(createElement(AttentionQueue))

@@ -7,6 +7,7 @@ import { RefundRequests } from "./refund-requests"
 import { OperationsQueries } from "./operations-sql"
 import { OutsideRefunds } from "./outside-refunds"
 import { ReconcileRuns } from "./reconcile-runs"
+import { type MedusaShapeCheck, checkMedusaShapes, shapeError } from "./medusa-shapes"
 import { NotificationWriter, type RecordedNotification } from "./notification-writer"
 import {
   type Notification,
@@ -49,10 +50,14 @@ export default class PagoEfectivoModuleService extends MedusaService({
   protected readonly outside_: OutsideRefunds
   protected readonly runs_: ReconcileRuns
   private emailProvider_?: Promise<boolean>
+  private shapes_?: Promise<MedusaShapeCheck>
 
   __hooks = {
     /** Says once, at boot, when the CIP emails cannot go out (see hasEmailProvider). */
     onApplicationStart: async () => {
+      await this.medusaShapes().catch((e) =>
+        this.logger_.warn(`pagoefectivo: could not check Medusa's tables at boot (${(e as Error).message}); the first convergence checks them`)
+      )
       if (this.options_.cipEmails && !(await this.hasEmailProvider())) {
         this.logger_.warn(
           "pagoefectivo: no notification provider for the email channel, so the CIP instructions and reminders are not emailed. " +
@@ -119,6 +124,25 @@ export default class PagoEfectivoModuleService extends MedusaService({
   /** Whether the CIP emails go out: `cipEmails` on and an email provider configured. */
   async cipEmailsOn(): Promise<boolean> {
     return this.options_.cipEmails && (await this.hasEmailProvider())
+  }
+
+  /**
+   * Whether the installed Medusa has the shapes the convergence writes (see medusa-shapes.ts):
+   * checked once per process (at boot), the one error logged then; `recheck` reads them again.
+   * A check that could not read the database is not kept: the next call tries again.
+   */
+  medusaShapes({ recheck = false }: { recheck?: boolean } = {}): Promise<MedusaShapeCheck> {
+    if (!this.shapes_ || recheck) {
+      const check = checkMedusaShapes(this.db_).then((r) => {
+        if (!r.ok) this.logger_.error(shapeError(r))
+        return r
+      })
+      this.shapes_ = check
+      check.catch(() => {
+        if (this.shapes_ === check) this.shapes_ = undefined
+      })
+    }
+    return this.shapes_
   }
 
   /** The refund records (plain SQL on the shared connection; see ledger.ts). */

@@ -13,6 +13,7 @@ import { forEachLimited } from "../../lib/concurrency"
 import { FAILPOINTS, failpoint } from "../../lib/failpoints"
 import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
 import type { RefundRecord } from "../../modules/pagoefectivo/ledger"
+import type { MedusaShapeCheck } from "../../modules/pagoefectivo/medusa-shapes"
 import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
 import { isPagoEfectivoProvider } from "../../lib/pagoefectivo/provider-id"
 import { type RowPlan, type Totals, creditLineAmount, planRowChanges, refundedAmount, summaryTotals, summaryValue } from "./plan"
@@ -31,7 +32,14 @@ export type BooksReport = {
   waiting: string[]
   /** Dead refunds this run stopped Medusa from counting. */
   undone: string[]
+  /**
+   * Why nothing was written: the installed Medusa's tables differ from the ones this plugin writes
+   * (src/modules/pagoefectivo/medusa-shapes.ts). The records keep the verdicts; the books wait.
+   */
+  blocked?: string
 }
+
+const emptyReport = (books: BooksKey): BooksReport => ({ books, changes: {}, collections: [], summary: false, creditLines: [], waiting: [], undone: [] })
 
 /** How long one convergence may wait for another one's lock on the same order, seconds. */
 const LOCK_TIMEOUT_SECONDS = 60
@@ -55,6 +63,8 @@ export function booksOf(records: Pick<RefundRecord, "order_id" | "payment_collec
 }
 
 export async function convergeBooks(container: MedusaContainer, books: BooksKey): Promise<BooksReport> {
+  const shapes = await container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE).medusaShapes()
+  if (!shapes.ok) return { ...emptyReport(books), blocked: booksBlockedBy(shapes) }
   const locking = container.resolve(Modules.LOCKING)
   warnIfLocalLocking(container, locking)
   return locking.execute(booksLockKey(books), () => converge(container, books), { timeout: LOCK_TIMEOUT_SECONDS })
@@ -84,11 +94,14 @@ export async function convergeEach(
       container
         .resolve(ContainerRegistrationKeys.LOGGER)
         .warn(`pagoefectivo: the books of ${b.order_id ?? b.payment_collection_id} could not be converged now${after ? ` after ${after}` : ""} (${error}); the reconciliation's sweep will`)
-      outcomes[i] = { books: b, changes: {}, collections: [], summary: false, creditLines: [], waiting: [], undone: [], error }
+      outcomes[i] = { ...emptyReport(b), error }
     }
   })
   return outcomes
 }
+
+/** Why the books are not written on this Medusa, in a few words (the Health tab has the list). */
+export const booksBlockedBy = (shapes: MedusaShapeCheck) => `Medusa ${shapes.medusa_version} differs from the tables this plugin writes (${shapes.differences.join("; ")})`
 
 let lockingChecked = false
 
@@ -143,7 +156,7 @@ async function converge(container: MedusaContainer, books: BooksKey): Promise<Bo
   const payment = container.resolve(Modules.PAYMENT) as unknown as PaymentModule
   const order = container.resolve(Modules.ORDER) as unknown as OrderModule
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
-  const report: BooksReport = { books, changes: {}, collections: [], summary: false, creditLines: [], waiting: [], undone: [] }
+  const report = emptyReport(books)
 
   const records = await pe.ledger().forBooks(books)
   const orderRow = books.order_id ? (await order.listOrders({ id: books.order_id }, { select: ["id", "version", "status"] }))[0] : null

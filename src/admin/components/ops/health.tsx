@@ -58,6 +58,24 @@ export const Health = () => {
               value={last ? `${formatDate(last.started_at, locale)} · ${t(`pagoefectivo.ops.runStatus.${last.status}`)}` : t("pagoefectivo.ops.health.never")}
               testId="pagoefectivo-ops-health-last-run"
             />
+            {!h.medusa ? null : h.medusa.books_written ? (
+              <Row label={t("pagoefectivo.ops.health.medusa")} value={t("pagoefectivo.ops.health.medusaOk", { version: h.medusa.version })} testId="pagoefectivo-ops-health-medusa" />
+            ) : (
+              <div className="my-2 flex flex-col gap-y-1 rounded-md border border-ui-border-error p-3" data-testid="pagoefectivo-ops-health-medusa-differs">
+                <Text size="small" weight="plus" className="text-ui-fg-error">
+                  {t("pagoefectivo.ops.health.medusaDiffers", { version: h.medusa.version })}
+                </Text>
+                <ul className="list-disc pl-5">
+                  {(h.medusa.differences ?? []).map((d) => (
+                    <li key={d}>
+                      <Text size="small" className="font-mono text-ui-fg-error">
+                        {d}
+                      </Text>
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            )}
             <Row label={t("pagoefectivo.ops.health.schedule")} value={t("pagoefectivo.ops.health.every", { every: h.reconciliation.every_minutes, after: h.reconciliation.after_minutes })} testId="pagoefectivo-ops-health-schedule" />
             {h.reconciliation.overdue && (
               <Text size="small" className="text-ui-fg-error mt-2" data-testid="pagoefectivo-ops-health-overdue">

@@ -20,6 +20,12 @@ export type AdminPagoEfectivoHealthResponse = {
   record_outside_refunds: boolean
   auto_refund_on_return: boolean
   last_notification_at: string | null
+  /**
+   * The installed Medusa and whether its tables are the ones this plugin writes (checked at boot):
+   * when not, `books_written` is false and `differences` says what differs; the plugin then
+   * records PagoEfectivo's verdicts without writing Medusa's books.
+   */
+  medusa: { version: string; books_written: boolean; differences: string[]; checked_at: string }
   reconciliation: {
     every_minutes: number
     after_minutes: number
@@ -33,7 +39,8 @@ export type AdminPagoEfectivoHealthResponse = {
  * GET /admin/pagoefectivo/health — how the plugin is set up and whether its background work runs:
  * refund mode, environment and API base URL (never a credential), the notification URL to give
  * PagoEfectivo (the admin's backendUrl, else this request's origin), when the last notification
- * arrived, and the last reconciliation run.
+ * arrived, the last reconciliation run, and whether the installed Medusa's tables are the ones the
+ * plugin writes (src/modules/pagoefectivo/medusa-shapes.ts).
  */
 export const GET = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfectivoHealthResponse>) => {
   parseOr400(Query, req.query ?? {}, "query")
@@ -41,6 +48,7 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfect
   const o = pe.options
   const [last] = await pe.reconcileRuns().list(null, 1)
   const lastAt = await pe.operations().lastNotificationAt()
+  const shapes = await pe.medusaShapes()
   // overdue: no run for twice the schedule (and a minute), counted from the last run, or, when
   // none was ever kept, from when this process started
   const bound = 2 * RECONCILE_EVERY_MINUTES * 60_000 + 60_000
@@ -53,6 +61,7 @@ export const GET = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfect
     record_outside_refunds: o.recordOutsideRefunds,
     auto_refund_on_return: o.autoRefundOnReturn,
     last_notification_at: iso(lastAt),
+    medusa: { version: shapes.medusa_version, books_written: shapes.ok, differences: shapes.differences, checked_at: shapes.checked_at },
     reconciliation: {
       every_minutes: RECONCILE_EVERY_MINUTES,
       after_minutes: o.reconcileAfterMinutes,
