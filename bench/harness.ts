@@ -164,7 +164,7 @@ export function commit(): { sha: string; dirty: boolean } {
 
 /**
  * Writes one run's figures to bench/results/<date>-<short commit>.json (committed: README's
- * figures come from one such file, see bench/table.ts). Answers the file.
+ * figures come from such files, each table naming its own, see bench/table.ts). Answers the file.
  */
 export function writeResults(results: Record<string, unknown>, { startedAt, finishedAt, suffix }: { startedAt: Date; finishedAt: Date; suffix?: string }): string {
   fs.mkdirSync(RESULTS_DIR, { recursive: true })
