@@ -35,6 +35,7 @@ const pagoefectivo = {
   cipEmailTemplate: env.PAGOEFECTIVO_CIP_EMAIL_TEMPLATE,
   cipReminderTemplate: env.PAGOEFECTIVO_CIP_REMINDER_TEMPLATE,
   cipReminderHours: env.PAGOEFECTIVO_CIP_REMINDER_HOURS,
+  notificationConcurrency: env.PAGOEFECTIVO_NOTIFICATION_CONCURRENCY,
 }
 
 /**

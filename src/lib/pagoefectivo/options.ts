@@ -82,6 +82,11 @@ export type PagoEfectivoOptions = {
   cipReminderTemplate?: string
   /** The reminder goes out once this many hours are left before the CIP expires; 0: no reminder. Default 6. */
   cipReminderHours?: number
+  /**
+   * How many notifications one process applies at once (each is a workflow run); the rest wait
+   * in the order they arrived. Default 8, measured on a 2-core machine (README, "Figures").
+   */
+  notificationConcurrency?: number
 }
 
 const bool = z.preprocess(
@@ -123,6 +128,7 @@ const optionsSchema = z
     cipEmailTemplate: z.string().trim().min(1).max(200, "is longer than 200 characters").default("pagoefectivo-cip-instructions"),
     cipReminderTemplate: z.string().trim().min(1).max(200, "is longer than 200 characters").default("pagoefectivo-cip-reminder"),
     cipReminderHours: z.coerce.number().min(0, "must be 0 (off) or more").max(24 * 30, "must be at most 720 (30 days)").default(6),
+    notificationConcurrency: z.coerce.number().int("must be a whole number").min(1, "must be between 1 and 64").max(64, "must be between 1 and 64").default(8),
   })
 
 
