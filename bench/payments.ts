@@ -12,52 +12,17 @@
  * server plus a worker sharing Redis (MEDUSA_WORKER_MODE), the production layout.
  * Then, for every order: exactly one capture, and every `cip.paid` stored once and processed.
  */
-import path from "node:path"
 import { PagoEfectivoClient, closeAllPools } from "../src/lib/pagoefectivo"
 import { SANDBOX_DEFAULTS } from "../sandbox/server"
-import { type GroupChild, REPO_ROOT, readLog, spawnMedusa } from "../scripts/lib/medusa-process"
-import { redisAnswers, redisCommands } from "../scripts/lib/redis"
 import { checkoutWithCip } from "../scripts/lib/storefront"
-import { type BenchStore, LOG_DIR, inParallel, log, pct, round, sandboxCall, waitFor } from "./harness"
+import { type BenchStore, type Layout, type Target, inParallel, log, pct, round, sandboxCall, startLayout, waitFor } from "./harness"
 import { systemAuthorizedOrder } from "./refunds"
 
 const ROUNDS = 2
 const POLL_GAP_MS = 20
 
-export type Layout = "single" | "worker"
 type Arm = "plugin" | "medusa"
 type Item = { orderId: string; start: () => Promise<unknown> }
-
-/** The Medusa processes a layout's notifications and captures go to. */
-type Target = { base: string; stop(): Promise<void>; processes: string }
-
-/** A Medusa server and a worker on the bench's database sharing a Redis (event bus, workflow engine, locking). */
-async function startWorkerLayout(b: BenchStore, port: number): Promise<Target> {
-  const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/12"
-  if (!(await redisAnswers(redisUrl))) throw new Error(`payments: no Redis answers at ${redisUrl} (BENCH_REDIS_URL)`)
-  await redisCommands(redisUrl, ["FLUSHDB"])
-  const children: GroupChild[] = []
-  const stop = async () => {
-    await Promise.all(children.map((c) => c.stop()))
-  }
-  for (const [mode, p] of [["server", port], ["worker", port + 1]] as const) {
-    children.push(
-      spawnMedusa({ args: ["start"], cwd: REPO_ROOT, env: { ...b.env, REDIS_URL: redisUrl, MEDUSA_WORKER_MODE: mode, PORT: String(p) }, logFile: path.join(LOG_DIR, `payments-${mode}.log`) })
-    )
-  }
-  try {
-    for (const [i, p] of [port, port + 1].entries()) {
-      await waitFor(async () => {
-        if (!children[i].running) throw new Error(`medusa exited:\n${readLog(children[i].logFile).slice(-2000)}`)
-        return fetch(`http://localhost:${p}/health`).then((r) => r.ok).catch(() => false)
-      }, 180_000, undefined, 500)
-    }
-  } catch (e) {
-    await stop()
-    throw e
-  }
-  return { base: `http://localhost:${port}`, stop, processes: `server :${port} + worker :${port + 1}, Redis ${redisUrl}` }
-}
 
 /**
  * Watches orders through the admin API, one list request at a time: `seen(id)` resolves with the
@@ -124,24 +89,18 @@ async function steadyStream(items: Item[], rate: number, poller: ReturnType<type
   return { ms: done.map((l) => l.captured - l.started), missing: items.length - done.length, span, errors }
 }
 
-export async function benchPayments(b: BenchStore, opts: { layouts: Layout[]; runs: { rate: number; count: number }[]; workerPort?: number }) {
+export async function benchPayments(b: BenchStore, opts: { layouts: Layout[]; runs: { rate: number; count: number }[] }) {
   const out: Record<string, unknown> = {}
   for (const layout of opts.layouts) {
-    const target: Target =
-      layout === "single"
-        ? { base: b.base, stop: async () => undefined, processes: "one medusa start (local event bus)" }
-        : await startWorkerLayout(b, opts.workerPort ?? Number(process.env.BENCH_WORKER_PORT ?? 9310))
+    const target = await startLayout(b, layout)
     try {
-      await sandboxCall(b.sandbox, "PUT", "/__sandbox/config", { notifyUrl: `${target.base}/webhooks/pagoefectivo` })
       const runs: Record<string, unknown> = {}
       for (const { rate, count } of opts.runs) runs[`${rate}/s`] = await benchOneRate(b, target, layout, rate, count)
-      out[layout] = { processes: target.processes, runs }
+      out[layout] = { processes: target.processes, runs, ...(layout === "single" ? { searchCip: await searchCipCost(b) } : {}) }
     } finally {
       await target.stop()
-      await sandboxCall(b.sandbox, "PUT", "/__sandbox/config", { notifyUrl: `${b.base}/webhooks/pagoefectivo` })
     }
   }
-  out.searchCip = await searchCipCost(b)
   return out
 }
 
@@ -185,7 +144,13 @@ async function benchOneRate(b: BenchStore, target: Target, layout: Layout, rate:
     await poller.stop()
   }
 
-  // what became of them: one capture per order, every cip.paid stored once and processed
+  // what became of them: one capture per order, every cip.paid stored once and processed (marked
+  // just after the capture shows, so given a moment)
+  const cipNumbers = cips.map((c) => String(c.session.data.cip))
+  await waitFor(async () => {
+    const { rows } = await b.db.query("select count(*)::int as n from pagoefectivo_notification where event_type = 'cip.paid' and cip = any($1) and status <> 'received'", [cipNumbers])
+    return rows[0].n >= count
+  }, 60_000).catch(() => undefined)
   const { rows: captures } = await b.db.query(
     `select opc.order_id, count(c.id)::int as captures
        from order_payment_collection opc join payment p on p.payment_collection_id = opc.payment_collection_id and p.deleted_at is null
@@ -196,7 +161,7 @@ async function benchOneRate(b: BenchStore, target: Target, layout: Layout, rate:
   const capturedOnce = captures.filter((c: any) => c.captures === 1).length
   const { rows: notes } = await b.db.query(
     "select count(*)::int as stored, count(distinct cip)::int as cips, count(*) filter (where status = 'processed')::int as processed from pagoefectivo_notification where event_type = 'cip.paid' and cip = any($1)",
-    [cips.map((c) => String(c.session.data.cip))]
+    [cipNumbers]
   )
   const stat = (a: (typeof arms)[Arm]) => ({
     count: a.ms.length,

@@ -9,11 +9,12 @@
  * `-- --only admin,webhooks,settlement,payments,client,reconcile,export` picks parts (README's
  * table names the results file each of its rows comes from, see bench/table.ts);
  * `-- --layouts=single` runs the payments part on one layout only, `-- --rates=50x150` (rate x
- * count) at those rates only.
+ * count) at those rates only; `-- --webhooks=200x200` sizes the webhooks part (cip.paid x refund results),
+ * `-- --webhook-layouts=single` runs it on one layout only.
  *
  * 1. admin refund latency, PagoEfectivo vs pp_system_default (bench/refunds.ts)
  * 2. webhook acknowledgement of real notifications vs /hooks/payment/pp_system_default, and the
- *    time until they are applied (bench/webhooks.ts)
+ *    time until they are applied (bench/webhooks.ts), on one process and on a server + worker
  * 3. settlement: acknowledgement → status change (bench/webhooks.ts)
  * 3b. payments applied: `cip.paid` → order captured vs Medusa's own capture, at 5/s and 50/s, on
  *    one process and on a server + worker (bench/payments.ts)
@@ -24,7 +25,7 @@
 import path from "node:path"
 import { benchClient } from "./client"
 import { REPO_ROOT } from "../scripts/lib/medusa-process"
-import { log, startBenchStore, writeResults } from "./harness"
+import { type Layout, log, startBenchStore, startLayout, through, writeResults } from "./harness"
 import { benchExport } from "./export"
 import { benchReconcile } from "./reconcile"
 import { benchPayments } from "./payments"
@@ -38,8 +39,11 @@ const only = onlyArg ? new Set((onlyArg.split("=")[1] ?? process.argv[process.ar
 const wants = (part: string) => !only || only.has(part)
 
 const SIZES = smoke
-  ? { admin: 10, webhookCips: 8, webhookRefunds: 8, settlements: 10, payments: { layouts: ["single" as const], runs: [{ rate: 5, count: 4 }, { rate: 50, count: 10 }] }, client: 200, reconcile: [50, 500], export: 2000 }
-  : { admin: 200, webhookCips: 500, webhookRefunds: 500, settlements: 200, payments: { layouts: ["single" as const, "worker" as const], runs: [{ rate: 5, count: 60 }, { rate: 50, count: 150 }] }, client: 5000, reconcile: [1000, 10000], export: 100_000 }
+  ? { admin: 10, webhookCips: 8, webhookRefunds: 8, settlements: 10, webhookLayouts: ["single"], payments: { layouts: ["single" as const], runs: [{ rate: 5, count: 4 }, { rate: 50, count: 10 }] }, client: 200, reconcile: [50, 500], export: 2000 }
+  : { admin: 200, webhookCips: 500, webhookRefunds: 500, settlements: 200, webhookLayouts: ["single", "worker"], payments: { layouts: ["single" as const, "worker" as const], runs: [{ rate: 5, count: 60 }, { rate: 50, count: 150 }] }, client: 5000, reconcile: [1000, 10000], export: 100_000 }
+
+/** `--name=a,b` → ["a", "b"] */
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(",")
 
 async function main() {
   const startedAt = new Date()
@@ -48,14 +52,22 @@ async function main() {
   try {
     if (wants("admin")) results.adminRefunds = await benchAdminRefunds(b, SIZES.admin)
     if (wants("webhooks")) {
-      const { ack, applied } = await benchWebhookAck(b, { cips: SIZES.webhookCips, refunds: SIZES.webhookRefunds })
-      results.webhookAck = ack
-      results.webhookApplied = applied
-      if (!ack.storedExactlyOnce || !ack.allApplied) throw new Error(`webhooks: not every notification was stored once and applied: ${JSON.stringify(ack)}`)
+      const [cips, refunds] = (arg("webhooks")?.[0] ?? `${SIZES.webhookCips}x${SIZES.webhookRefunds}`).split("x").map(Number)
+      for (const layout of (arg("webhook-layouts") ?? SIZES.webhookLayouts) as Layout[]) {
+        const target = await startLayout(b, layout)
+        try {
+          const { ack, applied } = await benchWebhookAck(through(b, target), { cips, refunds })
+          const suffix = layout === "single" ? "" : "Worker"
+          results[`webhookAck${suffix}`] = { ...ack, processes: target.processes }
+          results[`webhookApplied${suffix}`] = applied
+          if (!ack.storedExactlyOnce || !ack.allApplied) throw new Error(`webhooks (${layout}): not every notification was stored once and applied: ${JSON.stringify(ack)}`)
+        } finally {
+          await target.stop()
+        }
+      }
     }
     if (wants("settlement")) results.settlement = await benchSettlement(b, SIZES.settlements)
     if (wants("payments")) {
-      const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(",")
       const layouts = arg("layouts") as ("single" | "worker")[] | undefined
       const runs = arg("rates")?.map((r) => ({ rate: Number(r.split("x")[0]), count: Number(r.split("x")[1]) }))
       results.payments = await benchPayments(b, { layouts: layouts ?? SIZES.payments.layouts, runs: runs ?? SIZES.payments.runs })

@@ -31,11 +31,11 @@ export function tableRows(r: Record<string, any>): string[] {
     rows.push([`admin refund, p50 (${n(a.count)} each, interleaved in alternating order, ${a.perOrder ?? 100} per order)`, `${a.pagoefectivo.p50Ms} ms`, `${a.system.p50Ms} ms with \`pp_system_default\``, bold(a.p50Ratio), "≤ 1.05"])
     rows.push(["admin refund, p95", `${a.pagoefectivo.p95Ms} ms`, `${a.system.p95Ms} ms`, `${a.p95Ratio}`, ""])
   }
-  const w = r.webhookAck
-  if (w) {
+  for (const [w, layout] of [[r.webhookAck, ""], [r.webhookAckWorker, ", server + worker (Redis)"]]) {
+    if (!w) continue
     const mix = `${n(w.notifications.cipPaid)} \`cip.paid\`, ${n(w.notifications.refundCompleted)} \`refund.completed\`, ${n(w.notifications.refundRejected)} \`refund.rejected\``
-    rows.push([`webhook acknowledgement (autocannon, ${w.connections} connections, ${n(w.notifications.total)} real notifications: ${mix}; ${w.rounds} rounds in alternating order)`, `${n(w.plugin.rps)} req/s`, `${n(w.bare.rps)} req/s on \`/hooks/payment/pp_system_default\``, bold(w.ratio), "≥ 0.8"])
-    rows.push(["webhook acknowledgement p50 / p99", `${w.plugin.p50} / ${w.plugin.p99} ms`, `${w.bare.p50} / ${w.bare.p99} ms`, `p99 ${bold(`${w.p99Ratio}×`)}`, "p99 ≤ 1.25×"])
+    rows.push([`webhook acknowledgement${layout} (autocannon, ${w.connections} connections, ${n(w.notifications.total)} real notifications: ${mix}; ${w.rounds} rounds in alternating order)`, `${n(w.plugin.rps)} req/s`, `${n(w.bare.rps)} req/s on \`/hooks/payment/pp_system_default\``, bold(w.ratio), "≥ 0.8"])
+    rows.push([`webhook acknowledgement${layout} p50 / p99`, `${w.plugin.p50} / ${w.plugin.p99} ms`, `${w.bare.p50} / ${w.bare.p99} ms`, `p99 ${bold(`${w.p99Ratio}×`)}`, "p99 ≤ 1.25×"])
     rows.push([
       "notifications stored exactly once, every one applied",
       `${n(w.plugin.requests)} acknowledged, ${w.storedExactlyOnce ? "each stored once" : "NOT each stored once"}; ${n(w.ordersCaptured)} orders captured, ${n(w.refundsCompleted)} refunds completed, ${n(w.refundsRejectedAndUndone)} undone`,
@@ -43,9 +43,9 @@ export function tableRows(r: Record<string, any>): string[] {
       "",
       w.allApplied ? "all" : "all (NOT MET)",
     ])
+    const ap = layout ? r.webhookAppliedWorker : r.webhookApplied
+    if (ap) rows.push([`burst start → every acknowledged notification applied${layout}`, `at most ${ap.maxSeconds} s per round (${ap.perSecond}/s)`, "", "", ""])
   }
-  const ap = r.webhookApplied
-  if (ap) rows.push(["burst start → every acknowledged notification applied", `at most ${ap.maxSeconds} s per round (${ap.perSecond}/s)`, "", "", ""])
   const s = r.settlement
   if (s) rows.push([`settlement: ack of \`refund.completed\`/\`rejected\` → record and order updated (${n(s.count)}, one at a time)`, `p50 ${s.p50Ms} ms, p99 ${bold(`${s.p99Ms} ms`)}`, "Medusa's own webhook path waits 5 s", "", "p99 < 500 ms"])
   const pay = r.payments
@@ -69,7 +69,8 @@ export function tableRows(r: Record<string, any>): string[] {
     const once = all.every((run) => run.capturedOnce && run.appliedOnce)
     const total = all.reduce((t, run) => t + run.count, 0)
     rows.push(["every order captured once, every `cip.paid` stored once and processed", `${n(total)} of ${n(total)} CIP orders${once ? "" : " (NOT MET)"}`, `${n(total)} of ${n(total)} \`pp_system_default\` orders`, "", once ? "all" : "all (NOT MET)"])
-    if (pay.searchCip) rows.push([`PagoEfectivo's confirmation of a \`cip.paid\` (one \`POST /v1/cips/search\`, ${n(pay.searchCip.calls)} timed against the sandbox)`, `p50 ${pay.searchCip.p50Ms} ms, p99 ${pay.searchCip.p99Ms} ms per payment`, "", "", ""])
+    const search = pay.single?.searchCip
+    if (search) rows.push([`PagoEfectivo's confirmation of a \`cip.paid\` (one \`POST /v1/cips/search\`, ${n(search.calls)} timed one after another against the sandbox)`, `p50 ${search.p50Ms} ms, p99 ${search.p99Ms} ms per payment`, "", "", ""])
   }
   const c = r.client
   if (c) {
@@ -104,11 +105,24 @@ export function tableRows(r: Record<string, any>): string[] {
 export const PARTS: Record<string, string[]> = {
   admin: ["adminRefunds"],
   webhooks: ["webhookAck", "webhookApplied"],
+  "webhooks, server + worker": ["webhookAckWorker", "webhookAppliedWorker"],
   settlement: ["settlement"],
-  payments: ["payments"],
+  "payments, one process": ["payments.single"],
+  "payments, server + worker": ["payments.worker"],
   client: ["client"],
   reconcile: ["reconcile"],
   export: ["export"],
+}
+
+/** `doc.a.b` for the key "a.b". */
+const at = (doc: Record<string, any>, key: string) => key.split(".").reduce<any>((v, k) => v?.[k], doc)
+
+/** Sets `doc.a.b` for the key "a.b". */
+function put(doc: Record<string, any>, key: string, value: unknown) {
+  const keys = key.split(".")
+  let o = doc
+  for (const k of keys.slice(0, -1)) o = o[k] ??= {}
+  o[keys[keys.length - 1]] = value
 }
 
 type Source = { file: string; doc: Record<string, any>; parts: string[] }
@@ -123,7 +137,7 @@ export function sourcesOf(files: string[]): Source[] {
   const docs = files.map((file) => ({ file, doc: readDoc(file) })).sort((a, b) => String(a.doc.date).localeCompare(String(b.doc.date)))
   const chosen = new Map<string, string>()
   for (const part of Object.keys(PARTS)) {
-    const newest = docs.filter(({ doc }) => PARTS[part].some((key) => doc[key] !== undefined)).pop()
+    const newest = docs.filter(({ doc }) => PARTS[part].some((key) => at(doc, key) !== undefined)).pop()
     if (newest) chosen.set(part, newest.file)
   }
   return docs
@@ -139,7 +153,8 @@ export function figuresBlock(files: string[]): string[] {
     const m = r.machine ?? {}
     const only = (r.argv ?? []).find((a: string) => a.startsWith("--only"))
     const run = only ? `\`npm run bench -- ${(r.argv as string[]).join(" ")}\`` : "one `npm run bench`"
-    const picked = Object.fromEntries(parts.flatMap((part) => PARTS[part].map((key) => [key, r[key]])))
+    const picked: Record<string, any> = {}
+    for (const key of parts.flatMap((part) => PARTS[part])) if (at(r, key) !== undefined) put(picked, key, at(r, key))
     if (i) out.push("")
     out.push(
       `From \`${path.relative(REPO_ROOT, file)}\`${sources.length > 1 ? ` (${parts.join(", ")})` : ""}: ${run} of ${String(r.date).slice(0, 10)} at commit \`${String(r.commit).slice(0, 10)}\`${r.dirty ? " (with uncommitted changes)" : ""}, on ${m.cores} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}; load average ${(m.loadAverage ?? []).join(" / ")} at the start.`,

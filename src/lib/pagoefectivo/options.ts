@@ -84,7 +84,8 @@ export type PagoEfectivoOptions = {
   cipReminderHours?: number
   /**
    * How many notifications one process applies at once (each is a workflow run); the rest wait
-   * in the order they arrived. Default 8, measured on a 2-core machine (README, "Figures").
+   * in the order they arrived. Default 8: below the 10 connections of Medusa's default database
+   * pool, so that acknowledging a notification always finds a connection (README, "Figures").
    */
   notificationConcurrency?: number
 }
