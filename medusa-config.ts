@@ -38,6 +38,7 @@ const pagoefectivo = {
   renewExpiredCip: env.PAGOEFECTIVO_RENEW_EXPIRED_CIP,
   maxCipRenewals: env.PAGOEFECTIVO_MAX_CIP_RENEWALS,
   cipRenewedTemplate: env.PAGOEFECTIVO_CIP_RENEWED_TEMPLATE,
+  notificationConcurrency: env.PAGOEFECTIVO_NOTIFICATION_CONCURRENCY,
 }
 
 /**

@@ -12,6 +12,7 @@ import { type SandboxHandle, startSandbox } from "../sandbox/server"
 import { SandboxControl } from "../integration-tests/helpers/sandbox"
 import { recreateDatabase } from "../scripts/lib/demo-db"
 import { type GroupChild, REPO_ROOT, readLog, runMedusa, spawnMedusa } from "../scripts/lib/medusa-process"
+import { redisAnswers, redisCommands } from "../scripts/lib/redis"
 import { ensurePostgres } from "../scripts/lib/postgres"
 import { type StoreApi, checkoutWithCip } from "../scripts/lib/storefront"
 
@@ -80,6 +81,60 @@ export async function startBenchStore(port = Number(process.env.BENCH_MEDUSA_POR
     await stop()
     throw e
   }
+}
+
+/** How the store's Medusa runs: one process on the local event bus (the bench's store), or Medusa's production layout. */
+export type Layout = "single" | "worker"
+
+/** The Medusa processes of a layout: `base` takes the HTTP (and PagoEfectivo's notifications, while it runs). */
+export type Target = { base: string; stop(): Promise<void>; processes: string }
+
+/**
+ * The bench's store in `layout`: itself, or a Medusa server and a worker started on its database
+ * sharing a Redis (event bus, workflow engine, locking), the sandbox notifying the server until
+ * `stop()`. The bench's own process stays up, idle.
+ */
+export async function startLayout(b: BenchStore, layout: Layout): Promise<Target> {
+  const target = layout === "single" ? { base: b.base, stop: async () => undefined, processes: "one medusa start (local event bus)" } : await startWorkerLayout(b, Number(process.env.BENCH_WORKER_PORT ?? 9310))
+  await sandboxCall(b.sandbox, "PUT", "/__sandbox/config", { notifyUrl: `${target.base}/webhooks/pagoefectivo` })
+  return {
+    ...target,
+    stop: async () => {
+      await target.stop()
+      await sandboxCall(b.sandbox, "PUT", "/__sandbox/config", { notifyUrl: `${b.base}/webhooks/pagoefectivo` })
+    },
+  }
+}
+
+/** The bench's store seen through a layout's HTTP process. */
+export const through = (b: BenchStore, target: Target): BenchStore => ({ ...b, base: target.base, store: { ...b.store, baseUrl: target.base } })
+
+/** A Medusa server and a worker on the bench's database sharing a Redis. */
+async function startWorkerLayout(b: BenchStore, port: number): Promise<Target> {
+  const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/12"
+  if (!(await redisAnswers(redisUrl))) throw new Error(`payments: no Redis answers at ${redisUrl} (BENCH_REDIS_URL)`)
+  await redisCommands(redisUrl, ["FLUSHDB"])
+  const children: GroupChild[] = []
+  const stop = async () => {
+    await Promise.all(children.map((c) => c.stop()))
+  }
+  for (const [mode, p] of [["server", port], ["worker", port + 1]] as const) {
+    children.push(
+      spawnMedusa({ args: ["start"], cwd: REPO_ROOT, env: { ...b.env, REDIS_URL: redisUrl, MEDUSA_WORKER_MODE: mode, PORT: String(p) }, logFile: path.join(LOG_DIR, `payments-${mode}.log`) })
+    )
+  }
+  try {
+    for (const [i, p] of [port, port + 1].entries()) {
+      await waitFor(async () => {
+        if (!children[i].running) throw new Error(`medusa exited:\n${readLog(children[i].logFile).slice(-2000)}`)
+        return fetch(`http://localhost:${p}/health`).then((r) => r.ok).catch(() => false)
+      }, 180_000, undefined, 500)
+    }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+  return { base: `http://localhost:${port}`, stop, processes: `server :${port} + worker :${port + 1}, Redis ${redisUrl}` }
 }
 
 /** An order paid by CIP through the store API and the sandbox; returns its payment id. */
@@ -164,7 +219,7 @@ export function commit(): { sha: string; dirty: boolean } {
 
 /**
  * Writes one run's figures to bench/results/<date>-<short commit>.json (committed: README's
- * figures come from one such file, see bench/table.ts). Answers the file.
+ * figures come from such files, each table naming its own, see bench/table.ts). Answers the file.
  */
 export function writeResults(results: Record<string, unknown>, { startedAt, finishedAt, suffix }: { startedAt: Date; finishedAt: Date; suffix?: string }): string {
   fs.mkdirSync(RESULTS_DIR, { recursive: true })

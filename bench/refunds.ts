@@ -11,13 +11,18 @@ import { type BenchStore, log, paidOrder, pct, resetSandbox, round } from "./har
 
 const PER_ORDER = 100
 
-/** An order paid with Medusa's system provider: authorized at checkout, captured by the admin. */
-async function systemPaidOrder(b: BenchStore, email: string): Promise<string> {
+/** An order placed with Medusa's system provider: authorized at checkout, not captured yet. */
+export async function systemAuthorizedOrder(b: BenchStore, email: string): Promise<{ orderId: string; paymentId: string }> {
   const { cartId, paymentCollectionId } = await prepareCart(b.store, { regionId: b.seeded.regionId, variantId: b.seeded.variantId, email })
   await storeCall(b.store, "POST", `/store/payment-collections/${paymentCollectionId}/payment-sessions`, { provider_id: "pp_system_default" })
   const done = await storeCall(b.store, "POST", `/store/carts/${cartId}/complete`)
   const { order } = await fetch(`${b.base}/admin/orders/${done.order.id}?fields=payment_collections.payments.id`, { headers: b.admin }).then((r) => r.json())
-  const paymentId = order.payment_collections[0].payments[0].id
+  return { orderId: done.order.id, paymentId: order.payment_collections[0].payments[0].id }
+}
+
+/** An order paid with Medusa's system provider: authorized at checkout, captured by the admin. */
+async function systemPaidOrder(b: BenchStore, email: string): Promise<string> {
+  const { paymentId } = await systemAuthorizedOrder(b, email)
   const captured = await fetch(`${b.base}/admin/payments/${paymentId}/capture`, { method: "POST", headers: b.admin, body: "{}" })
   if (!captured.ok) throw new Error(`capture failed: ${captured.status} ${await captured.text()}`)
   return paymentId

@@ -2,16 +2,22 @@
  * `npm run bench` — the plugin beside Medusa's own baselines, in one run on one machine; prints
  * README's Figures table (bench/table.ts) and writes every figure, with the date, the commit and
  * the machine, to bench/results/<date>-<commit>.json, which is committed: README's figures come
- * from one such file (`npm run bench:table -- --check`).
+ * from such files, each table naming its own (`npm run bench:table -- --check`).
  *
  * `-- --smoke` runs every part briefly (a check that the benchmarks work, run by CI; no figure
- * is asserted and no results file is written); `-- --only admin,webhooks,settlement,client,reconcile,export`
- * picks parts (a results file of some parts only cannot be README's: the table needs them all).
+ * is asserted and no results file is written; the payments part on one process only);
+ * `-- --only admin,webhooks,settlement,payments,client,reconcile,export` picks parts (README's
+ * table names the results file each of its rows comes from, see bench/table.ts);
+ * `-- --layouts=single` runs the payments part on one layout only, `-- --rates=50x150` (rate x
+ * count) at those rates only; `-- --webhooks=200x200` sizes the webhooks part (cip.paid x refund results),
+ * `-- --webhook-layouts=single` runs it on one layout only.
  *
  * 1. admin refund latency, PagoEfectivo vs pp_system_default (bench/refunds.ts)
  * 2. webhook acknowledgement of real notifications vs /hooks/payment/pp_system_default, and the
- *    time until they are applied (bench/webhooks.ts)
+ *    time until they are applied (bench/webhooks.ts), on one process and on a server + worker
  * 3. settlement: acknowledgement → status change (bench/webhooks.ts)
+ * 3b. payments applied: `cip.paid` → order captured vs Medusa's own capture, at 5/s and 50/s, on
+ *    one process and on a server + worker (bench/payments.ts)
  * 4. client refunds/s vs a bare undici POST (bench/client.ts)
  * 5. reconciliation of 1,000 and 10,000 pending refunds, 2% of them rejected (bench/reconcile.ts)
  * 6. the finance export of 100,000 refunds as CSV and JSON (bench/export.ts)
@@ -19,9 +25,10 @@
 import path from "node:path"
 import { benchClient } from "./client"
 import { REPO_ROOT } from "../scripts/lib/medusa-process"
-import { log, startBenchStore, writeResults } from "./harness"
+import { type Layout, log, startBenchStore, startLayout, through, writeResults } from "./harness"
 import { benchExport } from "./export"
 import { benchReconcile } from "./reconcile"
+import { benchPayments } from "./payments"
 import { benchAdminRefunds } from "./refunds"
 import { tableRows } from "./table"
 import { benchSettlement, benchWebhookAck } from "./webhooks"
@@ -32,8 +39,11 @@ const only = onlyArg ? new Set((onlyArg.split("=")[1] ?? process.argv[process.ar
 const wants = (part: string) => !only || only.has(part)
 
 const SIZES = smoke
-  ? { admin: 10, webhookCips: 8, webhookRefunds: 8, settlements: 10, client: 200, reconcile: [50, 500], export: 2000 }
-  : { admin: 200, webhookCips: 500, webhookRefunds: 500, settlements: 200, client: 5000, reconcile: [1000, 10000], export: 100_000 }
+  ? { admin: 10, webhookCips: 8, webhookRefunds: 8, settlements: 10, webhookLayouts: ["single"], payments: { layouts: ["single" as const], runs: [{ rate: 5, count: 4 }, { rate: 50, count: 10 }] }, client: 200, reconcile: [50, 500], export: 2000 }
+  : { admin: 200, webhookCips: 500, webhookRefunds: 500, settlements: 200, webhookLayouts: ["single", "worker"], payments: { layouts: ["single" as const, "worker" as const], runs: [{ rate: 5, count: 60 }, { rate: 50, count: 150 }] }, client: 5000, reconcile: [1000, 10000], export: 100_000 }
+
+/** `--name=a,b` → ["a", "b"] */
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(",")
 
 async function main() {
   const startedAt = new Date()
@@ -42,12 +52,26 @@ async function main() {
   try {
     if (wants("admin")) results.adminRefunds = await benchAdminRefunds(b, SIZES.admin)
     if (wants("webhooks")) {
-      const { ack, applied } = await benchWebhookAck(b, { cips: SIZES.webhookCips, refunds: SIZES.webhookRefunds })
-      results.webhookAck = ack
-      results.webhookApplied = applied
-      if (!ack.storedExactlyOnce || !ack.allApplied) throw new Error(`webhooks: not every notification was stored once and applied: ${JSON.stringify(ack)}`)
+      const [cips, refunds] = (arg("webhooks")?.[0] ?? `${SIZES.webhookCips}x${SIZES.webhookRefunds}`).split("x").map(Number)
+      for (const layout of (arg("webhook-layouts") ?? SIZES.webhookLayouts) as Layout[]) {
+        const target = await startLayout(b, layout)
+        try {
+          const { ack, applied } = await benchWebhookAck(through(b, target), { cips, refunds })
+          const suffix = layout === "single" ? "" : "Worker"
+          results[`webhookAck${suffix}`] = { ...ack, processes: target.processes }
+          results[`webhookApplied${suffix}`] = applied
+          if (!ack.storedExactlyOnce || !ack.allApplied) throw new Error(`webhooks (${layout}): not every notification was stored once and applied: ${JSON.stringify(ack)}`)
+        } finally {
+          await target.stop()
+        }
+      }
     }
     if (wants("settlement")) results.settlement = await benchSettlement(b, SIZES.settlements)
+    if (wants("payments")) {
+      const layouts = arg("layouts") as ("single" | "worker")[] | undefined
+      const runs = arg("rates")?.map((r) => ({ rate: Number(r.split("x")[0]), count: Number(r.split("x")[1]) }))
+      results.payments = await benchPayments(b, { layouts: layouts ?? SIZES.payments.layouts, runs: runs ?? SIZES.payments.runs })
+    }
     if (wants("client")) results.client = await benchClient(b, SIZES.client)
     if (wants("reconcile")) results.reconcile = await benchReconcile(b, SIZES.reconcile)
     if (wants("export")) results.export = await benchExport(b, SIZES.export)

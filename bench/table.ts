@@ -1,13 +1,15 @@
 /**
- * README's Figures table, from one results file of `npm run bench` (bench/results/*.json).
+ * README's Figures tables, from the results files of `npm run bench` (bench/results/*.json):
+ * each part's figures from the newest run (full or `--only`) that has that part, one table per
+ * results file, each headed by the file's name, date, commit and machine.
  *
- *   npm run bench:table                      prints it from the newest results file
- *   npm run bench:table -- <file>            from that file
- *   npm run bench:table -- --write           writes it into README.md, between the figures markers
- *   npm run bench:table -- --check           exits 1 unless README.md's table is exactly that
+ *   npm run bench:table                      prints them from the committed results files
+ *   npm run bench:table -- <file> …          from those files only
+ *   npm run bench:table -- --write           writes them into README.md, between the figures markers
+ *   npm run bench:table -- --check           exits 1 unless README.md's tables are exactly those
  *
- * README's table is generated, never edited by hand: every figure in it can be traced to the file
- * named in its first line (date, commit, machine).
+ * README's tables are generated, never edited by hand: every figure in them can be traced to the
+ * file named above its table.
  */
 import fs from "node:fs"
 import path from "node:path"
@@ -29,11 +31,11 @@ export function tableRows(r: Record<string, any>): string[] {
     rows.push([`admin refund, p50 (${n(a.count)} each, interleaved in alternating order, ${a.perOrder ?? 100} per order)`, `${a.pagoefectivo.p50Ms} ms`, `${a.system.p50Ms} ms with \`pp_system_default\``, bold(a.p50Ratio), "≤ 1.05"])
     rows.push(["admin refund, p95", `${a.pagoefectivo.p95Ms} ms`, `${a.system.p95Ms} ms`, `${a.p95Ratio}`, ""])
   }
-  const w = r.webhookAck
-  if (w) {
+  for (const [w, layout] of [[r.webhookAck, ""], [r.webhookAckWorker, ", server + worker (Redis)"]]) {
+    if (!w) continue
     const mix = `${n(w.notifications.cipPaid)} \`cip.paid\`, ${n(w.notifications.refundCompleted)} \`refund.completed\`, ${n(w.notifications.refundRejected)} \`refund.rejected\``
-    rows.push([`webhook acknowledgement (autocannon, ${w.connections} connections, ${n(w.notifications.total)} real notifications: ${mix}; ${w.rounds} rounds in alternating order)`, `${n(w.plugin.rps)} req/s`, `${n(w.bare.rps)} req/s on \`/hooks/payment/pp_system_default\``, bold(w.ratio), "≥ 0.8"])
-    rows.push(["webhook acknowledgement p50 / p99", `${w.plugin.p50} / ${w.plugin.p99} ms`, `${w.bare.p50} / ${w.bare.p99} ms`, `p99 ${bold(`${w.p99Ratio}×`)}`, "p99 ≤ 1.25×"])
+    rows.push([`webhook acknowledgement${layout} (autocannon, ${w.connections} connections, ${n(w.notifications.total)} real notifications: ${mix}; ${w.rounds} rounds in alternating order)`, `${n(w.plugin.rps)} req/s`, `${n(w.bare.rps)} req/s on \`/hooks/payment/pp_system_default\``, bold(w.ratio), "≥ 0.8"])
+    rows.push([`webhook acknowledgement${layout} p50 / p99`, `${w.plugin.p50} / ${w.plugin.p99} ms`, `${w.bare.p50} / ${w.bare.p99} ms`, `p99 ${bold(`${w.p99Ratio}×`)}`, "p99 ≤ 1.25×"])
     rows.push([
       "notifications stored exactly once, every one applied",
       `${n(w.plugin.requests)} acknowledged, ${w.storedExactlyOnce ? "each stored once" : "NOT each stored once"}; ${n(w.ordersCaptured)} orders captured, ${n(w.refundsCompleted)} refunds completed, ${n(w.refundsRejectedAndUndone)} undone`,
@@ -41,11 +43,35 @@ export function tableRows(r: Record<string, any>): string[] {
       "",
       w.allApplied ? "all" : "all (NOT MET)",
     ])
+    const ap = layout ? r.webhookAppliedWorker : r.webhookApplied
+    if (ap) rows.push([`burst start → every acknowledged notification applied${layout}`, `at most ${ap.maxSeconds} s per round (${ap.perSecond}/s)`, "", "", ""])
   }
-  const ap = r.webhookApplied
-  if (ap) rows.push(["burst start → every acknowledged notification applied", `at most ${ap.maxSeconds} s per round (${ap.perSecond}/s)`, "", "", ""])
   const s = r.settlement
   if (s) rows.push([`settlement: ack of \`refund.completed\`/\`rejected\` → record and order updated (${n(s.count)}, one at a time)`, `p50 ${s.p50Ms} ms, p99 ${bold(`${s.p99Ms} ms`)}`, "Medusa's own webhook path waits 5 s", "", "p99 < 500 ms"])
+  const pay = r.payments
+  if (pay) {
+    const where: Record<string, string> = { single: "one process", worker: "server + worker (Redis)" }
+    for (const layout of ["single", "worker"]) {
+      const l = pay[layout]
+      if (!l) continue
+      for (const run of Object.values(l.runs) as any[]) {
+        const slow = run.rate < 20
+        rows.push([
+          `payments applied, ${where[layout]}: ${n(run.count)} CIPs paid at ${run.rate}/s, \`cip.paid\` → order \`captured\` in the admin API (${run.rounds} rounds in alternating order)`,
+          `${run.plugin.perSecond}/s, p50 / p99 ${n(run.plugin.p50Ms)} / ${n(run.plugin.p99Ms)} ms`,
+          `${run.medusa.perSecond}/s, p50 / p99 ${n(run.medusa.p50Ms)} / ${n(run.medusa.p99Ms)} ms: \`pp_system_default\` orders, \`POST /admin/payments/:id/capture\` at ${run.rate}/s`,
+          slow ? `p99 ${bold(`${run.p99ExtraMs >= 0 ? "+" : ""}${run.p99ExtraMs} ms`)}` : `${bold(`${run.throughputRatio}×`)}, p99 ${bold(`${run.p99Ratio}×`)}`,
+          slow ? "p99 ≤ +150 ms" : "≥ 0.9×, p99 ≤ 1.25×",
+        ])
+      }
+    }
+    const all = ["single", "worker"].flatMap((layout) => (pay[layout] ? (Object.values(pay[layout].runs) as any[]) : []))
+    const once = all.every((run) => run.capturedOnce && run.appliedOnce)
+    const total = all.reduce((t, run) => t + run.count, 0)
+    rows.push(["every order captured once, every `cip.paid` stored once and processed", `${n(total)} of ${n(total)} CIP orders${once ? "" : " (NOT MET)"}`, `${n(total)} of ${n(total)} \`pp_system_default\` orders`, "", once ? "all" : "all (NOT MET)"])
+    const search = pay.single?.searchCip
+    if (search) rows.push([`PagoEfectivo's confirmation of a \`cip.paid\` (one \`POST /v1/cips/search\`, ${n(search.calls)} timed one after another against the sandbox)`, `p50 ${search.p50Ms} ms, p99 ${search.p99Ms} ms per payment`, "", "", ""])
+  }
   const c = r.client
   if (c) {
     rows.push([`client \`createRefund\` in-process against the sandbox (${n(c.count)}, 16 in flight, ${c.rounds} rounds in alternating order, sandbox reset before each)`, `${n(c.clientPerSecond)} /s`, `${n(c.barePerSecond)} /s bare undici keep-alive POST`, bold(c.ratio), "≥ 0.8"])
@@ -75,23 +101,74 @@ export function tableRows(r: Record<string, any>): string[] {
   return rows.map((row, i) => `| ${row.join(" | ")} |${i === 0 ? `\n|${row.map(() => "---").join("|")}|` : ""}`).join("\n").split("\n")
 }
 
-/** The README block: where the figures come from, then the table. */
-export function figuresBlock(file: string): string[] {
-  const r = JSON.parse(fs.readFileSync(file, "utf8"))
-  const m = r.machine ?? {}
-  return [
-    BEGIN,
-    `From \`${path.relative(REPO_ROOT, file)}\`: one \`npm run bench\` of ${String(r.date).slice(0, 10)} at commit \`${String(r.commit).slice(0, 10)}\`${r.dirty ? " (with uncommitted changes)" : ""}, on ${m.cores} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}; load average ${(m.loadAverage ?? []).join(" / ")} at the start.`,
-    "",
-    ...tableRows(r),
-    END,
-  ]
+/** The parts of a results file, as bench/run.ts names them (`--only`), with the keys each writes. */
+export const PARTS: Record<string, string[]> = {
+  admin: ["adminRefunds"],
+  webhooks: ["webhookAck", "webhookApplied"],
+  "webhooks, server + worker": ["webhookAckWorker", "webhookAppliedWorker"],
+  settlement: ["settlement"],
+  "payments, one process": ["payments.single"],
+  "payments, server + worker": ["payments.worker"],
+  client: ["client"],
+  reconcile: ["reconcile"],
+  export: ["export"],
 }
 
-export function newestResults(): string | null {
-  if (!fs.existsSync(RESULTS_DIR)) return null
-  const files = fs.readdirSync(RESULTS_DIR).filter((f) => f.endsWith(".json") && !f.endsWith("-soak.json")).sort()
-  return files.length ? path.join(RESULTS_DIR, files[files.length - 1]) : null
+/** `doc.a.b` for the key "a.b". */
+const at = (doc: Record<string, any>, key: string) => key.split(".").reduce<any>((v, k) => v?.[k], doc)
+
+/** Sets `doc.a.b` for the key "a.b". */
+function put(doc: Record<string, any>, key: string, value: unknown) {
+  const keys = key.split(".")
+  let o = doc
+  for (const k of keys.slice(0, -1)) o = o[k] ??= {}
+  o[keys[keys.length - 1]] = value
+}
+
+type Source = { file: string; doc: Record<string, any>; parts: string[] }
+
+const readDoc = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, any>
+
+/**
+ * Where each part's figures come from: the newest results file (by the date of its run) that has
+ * the part, among `files`; grouped by file, oldest first.
+ */
+export function sourcesOf(files: string[]): Source[] {
+  const docs = files.map((file) => ({ file, doc: readDoc(file) })).sort((a, b) => String(a.doc.date).localeCompare(String(b.doc.date)))
+  const chosen = new Map<string, string>()
+  for (const part of Object.keys(PARTS)) {
+    const newest = docs.filter(({ doc }) => PARTS[part].some((key) => at(doc, key) !== undefined)).pop()
+    if (newest) chosen.set(part, newest.file)
+  }
+  return docs
+    .map(({ file, doc }) => ({ file, doc, parts: Object.keys(PARTS).filter((part) => chosen.get(part) === file) }))
+    .filter((s) => s.parts.length)
+}
+
+/** The README block: for each results file, where and when it was run, then its rows. */
+export function figuresBlock(files: string[]): string[] {
+  const sources = sourcesOf(files)
+  const out = [BEGIN]
+  for (const [i, { file, doc: r, parts }] of sources.entries()) {
+    const m = r.machine ?? {}
+    const only = (r.argv ?? []).find((a: string) => a.startsWith("--only"))
+    const run = only ? `\`npm run bench -- ${(r.argv as string[]).join(" ")}\`` : "one `npm run bench`"
+    const picked: Record<string, any> = {}
+    for (const key of parts.flatMap((part) => PARTS[part])) if (at(r, key) !== undefined) put(picked, key, at(r, key))
+    if (i) out.push("")
+    out.push(
+      `From \`${path.relative(REPO_ROOT, file)}\`${sources.length > 1 ? ` (${parts.join(", ")})` : ""}: ${run} of ${String(r.date).slice(0, 10)} at commit \`${String(r.commit).slice(0, 10)}\`${r.dirty ? " (with uncommitted changes)" : ""}, on ${m.cores} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}; load average ${(m.loadAverage ?? []).join(" / ")} at the start.`,
+      "",
+      ...tableRows(picked)
+    )
+  }
+  out.push(END)
+  return out
+}
+
+export function resultFiles(): string[] {
+  if (!fs.existsSync(RESULTS_DIR)) return []
+  return fs.readdirSync(RESULTS_DIR).filter((f) => f.endsWith(".json") && !f.endsWith("-soak.json")).sort().map((f) => path.join(RESULTS_DIR, f))
 }
 
 function readmeBlock(text: string): { start: number; end: number } | null {
@@ -103,18 +180,14 @@ function readmeBlock(text: string): { start: number; end: number } | null {
 function main(argv: string[]) {
   const write = argv.includes("--write")
   const check = argv.includes("--check")
-  const given = argv.find((a) => !a.startsWith("--"))
-  const file = given ? path.resolve(given) : newestResults()
-  if (!file) {
+  const given = argv.filter((a) => !a.startsWith("--")).map((a) => path.resolve(a))
+  const files = given.length ? given : resultFiles()
+  if (!files.length) {
     process.stderr.write("no results file: run `npm run bench` first (it writes bench/results/<date>-<commit>.json)\n")
     return 1
   }
-  const block = figuresBlock(file).join("\n")
-  const partial = (JSON.parse(fs.readFileSync(file, "utf8")).argv ?? []).some((a: string) => a.startsWith("--only"))
-  if ((write || check) && partial) {
-    process.stderr.write(`${path.relative(REPO_ROOT, file)} is of an --only run: README's figures come from a full npm run bench\n`)
-    return 1
-  }
+  const block = figuresBlock(files).join("\n")
+  const file = sourcesOf(files).map((s) => path.relative(REPO_ROOT, s.file)).join(", ")
   if (!write && !check) {
     process.stdout.write(block + "\n")
     return 0
@@ -128,7 +201,7 @@ function main(argv: string[]) {
   const current = readme.slice(at.start, at.end)
   if (check) {
     if (current === block) {
-      process.stdout.write(`README.md's figures are ${path.relative(REPO_ROOT, file)}'s, line for line\n`)
+      process.stdout.write(`README.md's figures are ${file}'s, line for line\n`)
       return 0
     }
     const want = block.split("\n")
@@ -136,11 +209,11 @@ function main(argv: string[]) {
     for (let i = 0; i < Math.max(want.length, have.length); i++) {
       if (want[i] !== have[i]) process.stderr.write(`line ${i + 1}:\n  README:  ${have[i] ?? "(none)"}\n  results: ${want[i] ?? "(none)"}\n`)
     }
-    process.stderr.write(`README.md's figures differ from ${path.relative(REPO_ROOT, file)}: npm run bench:table -- --write\n`)
+    process.stderr.write(`README.md's figures differ from ${file}: npm run bench:table -- --write\n`)
     return 1
   }
   fs.writeFileSync(README, readme.slice(0, at.start) + block + readme.slice(at.end))
-  process.stdout.write(`README.md's figures written from ${path.relative(REPO_ROOT, file)}\n`)
+  process.stdout.write(`README.md's figures written from ${file}\n`)
   return 0
 }
 

@@ -41,32 +41,3 @@ export async function forEachLimited<T>(items: T[], limit: number, fn: (item: T)
   const run = createLimiter(Math.max(1, limit))
   await Promise.all(items.map((item) => run(() => fn(item))))
 }
-
-/**
- * Counts events in a sliding window of `windowMs` (in buckets of a tenth of it): `hit()` notes
- * one, `count()` answers how many fell in the last window. Constant memory and time.
- */
-export function createRateMeter(windowMs: number, now: () => number = Date.now) {
-  const BUCKETS = 10
-  const width = windowMs / BUCKETS
-  const counts = new Array<number>(BUCKETS).fill(0)
-  const stamps = new Array<number>(BUCKETS).fill(-1)
-  const slot = (t: number) => Math.floor(t / width)
-  return {
-    hit() {
-      const s = slot(now())
-      const i = s % BUCKETS
-      if (stamps[i] !== s) {
-        stamps[i] = s
-        counts[i] = 0
-      }
-      counts[i]++
-    },
-    count() {
-      const s = slot(now())
-      let total = 0
-      for (let i = 0; i < BUCKETS; i++) if (stamps[i] > s - BUCKETS) total += counts[i]
-      return total
-    },
-  }
-}

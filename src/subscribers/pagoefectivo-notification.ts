@@ -1,34 +1,38 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { createLimiter } from "../lib/concurrency"
 import { NOTIFICATION_RECEIVED_EVENT } from "../lib/pagoefectivo/events"
-import { lookOn, waitOutBurst } from "../lib/pagoefectivo/notification-pace"
+import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
+import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
 import { recordIfOutside } from "../workflows/outside-refund"
 import { applyNotification } from "../workflows/process-notification"
 
 /**
- * At most this many notifications are applied at once in this process; the rest wait in order.
- * Applying one is a workflow run, much dearer than acknowledging it, so under a burst the route
- * keeps answering PagoEfectivo fast while the backlog drains behind it; during a burst of
- * acknowledgements applying also waits its turn (see notification-pace.ts). Nothing is lost if the
- * process stops: every notification is stored first, and the reconciliation applies any left
- * "received".
+ * This process's queue of notifications to apply: at most the option `notificationConcurrency`
+ * at once, the rest in the order they arrived, none given up on. Created with the first one, from
+ * the plugin's options.
  */
-const apply = createLimiter(Number(process.env.PAGOEFECTIVO_NOTIFICATION_CONCURRENCY) || 2)
+let applying: ReturnType<typeof createLimiter> | null = null
 
 /**
  * Applies a stored PagoEfectivo notification. The route answered PagoEfectivo already; a failure
  * here is recorded on the notification (status "failed", with the error) and retried by the next
  * delivery of the same notification or by the reconciliation. With the option recordOutsideRefunds,
  * a refund made in PagoEfectivo's own panel (left unmatched) is then recorded in Medusa.
+ *
+ * The event is done once the notification is queued, not once it is applied: Medusa's Redis event
+ * bus hands its worker one event at a time by default, so waiting here would apply one
+ * notification at a time whatever the option says. Nothing is lost if the process stops: every
+ * notification is stored before this event, and the reconciliation applies any left "received".
  */
 export default async function pagoefectivoNotificationHandler({ event, container }: SubscriberArgs<{ id: string }>) {
-  // the look is taken by every notification at once, not one turn after another
-  await lookOn()
-  await apply(async () => {
-    await waitOutBurst()
+  if (!applying) applying = createLimiter(container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE).options.notificationConcurrency)
+  void applying(async () => {
     await applyNotification(container, event.data.id)
     await recordIfOutside(container, event.data.id)
-  })
+  }).catch((e) =>
+    container.resolve(ContainerRegistrationKeys.LOGGER).error(`pagoefectivo: notification ${event.data.id} could not be applied: ${(e as Error)?.message ?? e}`)
+  )
 }
 
 export const config: SubscriberConfig = {

@@ -1,4 +1,4 @@
-import { createLimiter, createRateMeter, forEachLimited } from "../concurrency"
+import { createLimiter, forEachLimited } from "../concurrency"
 
 const tick = () => new Promise((r) => setTimeout(r, 5))
 
@@ -40,22 +40,5 @@ describe("forEachLimited", () => {
     })
     expect(peak).toBe(3)
     expect(seen.sort()).toEqual([1, 2, 3, 4, 5, 6, 7])
-  })
-})
-
-describe("createRateMeter", () => {
-  it("counts the hits of the last window only", () => {
-    let t = 10_000
-    const meter = createRateMeter(1000, () => t)
-    for (let i = 0; i < 5; i++) meter.hit()
-    t += 450
-    meter.hit()
-    expect(meter.count()).toBe(6)
-    t += 600 // the first five are now older than a second
-    expect(meter.count()).toBe(1)
-    t += 2000
-    expect(meter.count()).toBe(0)
-    meter.hit()
-    expect(meter.count()).toBe(1)
   })
 })

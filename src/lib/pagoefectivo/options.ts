@@ -92,6 +92,12 @@ export type PagoEfectivoOptions = {
   maxCipRenewals?: number
   /** Notification template of the renewed CIP's email. Default "pagoefectivo-cip-renewed". */
   cipRenewedTemplate?: string
+  /**
+   * How many notifications one process applies at once (each is a workflow run); the rest wait
+   * in the order they arrived. Default 8: below the 10 connections of Medusa's default database
+   * pool, so that acknowledging a notification always finds a connection (README, "Figures").
+   */
+  notificationConcurrency?: number
 }
 
 const bool = z.preprocess(
@@ -136,6 +142,7 @@ const optionsSchema = z
     renewExpiredCip: bool.default(false),
     maxCipRenewals: z.coerce.number().int("must be a whole number").min(1, "must be between 1 and 10").max(10, "must be between 1 and 10").default(1),
     cipRenewedTemplate: z.string().trim().min(1).max(200, "is longer than 200 characters").default("pagoefectivo-cip-renewed"),
+    notificationConcurrency: z.coerce.number().int("must be a whole number").min(1, "must be between 1 and 64").max(64, "must be between 1 and 64").default(8),
   })
 
 

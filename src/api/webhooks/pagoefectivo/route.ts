@@ -2,7 +2,6 @@ import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { SIGNATURE_HEADER, parseNotification } from "../../../lib/pagoefectivo"
 import { NOTIFICATION_RECEIVED_EVENT } from "../../../lib/pagoefectivo/events"
-import { acknowledgements } from "../../../lib/pagoefectivo/notification-pace"
 import { PAGOEFECTIVO_MODULE } from "../../../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../../../modules/pagoefectivo/service"
 
@@ -52,7 +51,6 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse) => {
   }
 
   const recorded = await pe.recordNotification(parsed.notification)
-  acknowledgements.hit()
   // A redelivery of a notification whose processing failed (or had to wait) gets another chance.
   if (!recorded.duplicate || recorded.status === "failed" || recorded.status === "deferred") {
     await req.scope.resolve(Modules.EVENT_BUS).emit({ name: NOTIFICATION_RECEIVED_EVENT, data: { id: recorded.id } })

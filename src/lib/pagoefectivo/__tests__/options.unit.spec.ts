@@ -26,3 +26,13 @@ describe("options: CIP renewal", () => {
     expect(() => resolveOptions({ ...base, maxCipRenewals: 1.5 })).toThrow(/option `maxCipRenewals` must be a whole number/)
   })
 })
+
+describe("options: applying notifications", () => {
+  it("notificationConcurrency: 8 by default, a whole number from 1 to 64 (an environment string too), refused otherwise with its name", () => {
+    expect(resolveOptions(base).notificationConcurrency).toBe(8)
+    expect(resolveOptions({ ...base, notificationConcurrency: "16" }).notificationConcurrency).toBe(16)
+    expect(() => resolveOptions({ ...base, notificationConcurrency: 0 })).toThrow(/option `notificationConcurrency` must be between 1 and 64/)
+    expect(() => resolveOptions({ ...base, notificationConcurrency: 1.5 })).toThrow(/option `notificationConcurrency` must be a whole number/)
+    expect(() => resolveOptions({ ...base, notificationConcurrency: "lots" })).toThrow(/option `notificationConcurrency`/)
+  })
+})
