@@ -14,6 +14,7 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto"
 import { z } from "zod"
 import { readMoney } from "../money"
+import { storable } from "../storable"
 
 export const BASE_URLS = {
   sandbox: "https://pre1a.services.pagoefectivo.pe/v1",
@@ -267,7 +268,7 @@ const inbound = (max: number) =>
   z
     .string()
     .max(max, { error: (i) => `must be at most ${max} characters, got ${String((i.input as string).length)}` })
-    .transform((v) => v.replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd"))
+    .transform(storable)
 const date = inbound(WIRE_MAX.date)
 const message = z.string().max(WIRE_MAX.message, `must be at most ${WIRE_MAX.message} characters`)
 

@@ -1,6 +1,7 @@
 import type { Knex } from "@medusajs/framework/mikro-orm/knex"
 import { PROVIDER_ID_PREFIX } from "../../lib/pagoefectivo/provider-id"
 import { DEAD_STATUSES } from "./ledger"
+import { UNSTORABLE } from "../../lib/storable"
 
 /**
  * What the admin's PagoEfectivo page asks across all orders (src/admin/routes/pagoefectivo): plain
@@ -211,5 +212,5 @@ function isTimestamp(text: string): boolean {
 
 /** A row key PostgreSQL's text holds as it is: at most 200 characters, no U+0000, no lone surrogate. */
 function isStorableKey(key: string): boolean {
-  return key.length <= 200 && !/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(key)
+  return key.length <= 200 && !UNSTORABLE.test(key)
 }
