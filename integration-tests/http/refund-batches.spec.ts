@@ -413,6 +413,11 @@ medusaIntegrationTestRunner({
         ["from=2026-11-01T10:00:00&to=2026-12-01", /Invalid query.from: .*an instant with its offset/],
         ["from=2026-12-01&to=2026-11-01", /Invalid query.to: must be after from/],
         ["from=2026-11-01&to=2026-12-01&format=xlsx", /Invalid query.format: must be "csv" or "json"/],
+        // no statement is that old or that far ahead (and PostgreSQL has no year 0000)
+        ["from=0000-01-01&to=2026-12-01", /Invalid query.from: must be a date/],
+        ["from=1000-01-01&to=2026-12-01", /Invalid query.from: must be in the years 1900 to 9999/],
+        ["from=0100-01-01T00:00:00%2B14:00&to=2026-12-01", /Invalid query.from: must be in the years 1900 to 9999/],
+        ["from=2026-11-01&to=10000-01-01", /Invalid query.to: must be a date/],
       ])("answers 400 for %s", async (qs, message) => {
         const res = await fetch(`${shop.baseUrl}/admin/pagoefectivo/refunds/export?${qs}`, { headers: shop.admin })
         expect(res.status).toBe(400)
