@@ -313,6 +313,23 @@ medusaIntegrationTestRunner({
         expect(await notifications()).toHaveLength(0)
       })
 
+      it("answers 400 naming the field to a signed notification with a field over its bound (an 8,000-character refundId), logs it without the signature, stores nothing", async () => {
+        const logger = getContainer().resolve(ContainerRegistrationKeys.LOGGER) as any
+        const warned = jest.spyOn(logger, "warn")
+        try {
+          const body = JSON.stringify({ eventType: "refund.completed", operationNumber: "7", data: { refundId: "r".repeat(8000), cip: "2523136", amount: 10, currency: "PEN", status: "completed" } })
+          const res = await shop.deliver(body)
+          expect(res.status).toBe(400)
+          expect(await res.json()).toEqual({ type: "invalid_fields", message: "refund.completed: data.refundId must be at most 64 characters, got 8000" })
+          const lines = warned.mock.calls.map((c) => String(c[0]))
+          expect(lines).toContain("pagoefectivo: rejected a signed notification: refund.completed: data.refundId must be at most 64 characters, got 8000")
+          expect(lines.join("\n")).not.toContain(sign(SANDBOX_DEFAULTS.secretKey, body))
+        } finally {
+          warned.mockRestore()
+        }
+        expect(await notifications()).toHaveLength(0)
+      })
+
       it("keeps a signed notification about an unknown CIP as unmatched", async () => {
         const res = await shop.deliver(
           JSON.stringify({ eventType: "cip.paid", operationNumber: "1", data: { cip: "99", currency: "PEN", amount: 5, transactionCode: "payses_unknown" } })

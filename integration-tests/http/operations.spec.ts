@@ -180,6 +180,14 @@ medusaIntegrationTestRunner({
         ["GET", "/admin/pagoefectivo/attention?cursor=not-a-cursor", undefined, /^Invalid query\.cursor: is not a cursor this route answered/],
         ["GET", `/admin/pagoefectivo/attention?cursor=${Buffer.from(JSON.stringify(["yesterday", "k"])).toString("base64url")}`, undefined, /^Invalid query\.cursor/],
         ["GET", `/admin/pagoefectivo/attention?cursor=${Buffer.from(JSON.stringify(["2026-02-30 25:00:00+00", "k"])).toString("base64url")}`, undefined, /^Invalid query\.cursor/],
+        ["GET", "/admin/pagoefectivo/attention?limit=1e1", undefined, /^Invalid query\.limit: must be a whole number from 1 to 100, written in digits/],
+        ["GET", "/admin/pagoefectivo/attention?limit=0x10", undefined, /^Invalid query\.limit: must be a whole number/],
+        // cursors PostgreSQL cannot hold (year 0000, five digits, an offset past ±15:59, a key with U+0000), on each paged list
+        ...["attention", "notifications", "reconcile-runs"].flatMap((list) =>
+          [["0000-01-01 00:00:00+00", "k"], ["10000-01-01 00:00:00+00", "k"], ["-0001-01-01 00:00:00+00", "k"], ["2026-12-01 10:00:00+16", "k"], ["2026-12-01 10:00:00+00", "k\u0000"]].map(
+            (c): [string, string, unknown, RegExp] => ["GET", `/admin/pagoefectivo/${list}?cursor=${Buffer.from(JSON.stringify(c)).toString("base64url")}`, undefined, /^Invalid query\.cursor: is not a cursor this route answered/]
+          )
+        ),
         ["GET", "/admin/pagoefectivo/attention?sort=amount", undefined, /^Invalid query/],
         ["GET", "/admin/pagoefectivo/notifications?status=lost", undefined, /^Invalid query\.status/],
         ["GET", "/admin/pagoefectivo/notifications?status=", undefined, /^Invalid query\.status: must name at least one status/],

@@ -131,12 +131,40 @@ medusaIntegrationTestRunner({
         })
         expect(bad.status).toBe(400)
         expect(bad.body.message).toMatch(/The batch is invalid and nothing was refunded/)
-        // shape problems first (lines 2, 6, 7); payment problems only once the shape is right
+        // every bad line in one answer, in line order: shape and payment problems alike
         expect(bad.body.problems).toEqual([
-          { line: 2, field: "amount", message: "the amount 10.005 has more than 2 decimals" },
-          { line: 6, field: "amount", message: "the amount must be above 0, got -3" },
+          { line: 2, field: "amount", message: 'has 3 decimals ("10.005"); PEN has 2' },
+          { line: 3, field: "payment_id", message: "unknown payment pay_NOPE0000000000000000000000" },
+          { line: 4, field: "payment_id", message: expect.stringMatching(/was not made with PagoEfectivo \(pp_system_default\)/) },
+          { line: 5, field: "currency_code", message: `payment ${a.paymentId} is in PEN, not USD` },
+          { line: 6, field: "amount", message: expect.stringMatching(/^must not have a sign \("-3"\)/) },
           { line: 7, field: "payment_id", message: "must be a payment id (pay_…)" },
           { line: 7, field: null, message: expect.stringMatching(/refund/) },
+        ])
+        // JavaScript's number syntax is not an amount: nothing of it reaches PagoEfectivo
+        const syntax = await batch({
+          batch_key: "lote-malo-0003",
+          items: [
+            { payment_id: a.paymentId, amount: "0x10" },
+            { payment_id: "pay_NOPE0000000000000000000000", amount: "1" },
+            { payment_id: a.paymentId, amount: "abc" },
+            { payment_id: a.paymentId, amount: "0b11" },
+            { payment_id: a.paymentId, amount: "0o17" },
+            { payment_id: a.paymentId, amount: "1e1" },
+            { payment_id: a.paymentId, amount: "1,234.50" },
+            { payment_id: a.paymentId, amount: "１０" },
+          ],
+        })
+        expect(syntax.status).toBe(400)
+        expect(syntax.body.problems.map((p: any) => [p.line, p.field, p.message.replace(/ \(.*/, "")])).toEqual([
+          [1, "amount", "is in hexadecimal notation"],
+          [2, "payment_id", "unknown payment pay_NOPE0000000000000000000000"],
+          [3, "amount", "is not a plain decimal amount"],
+          [4, "amount", "is in binary notation"],
+          [5, "amount", "is in octal notation"],
+          [6, "amount", "uses an exponent"],
+          [7, "amount", "has a thousands separator"],
+          [8, "amount", "has digits other than 0-9"],
         ])
         const fixedShape = await batch({
           batch_key: "lote-malo-0002",
@@ -203,13 +231,19 @@ medusaIntegrationTestRunner({
       it("refunds order or payment id lines once, prints each, and refuses a file with a bad line", async () => {
         const a = await shop.paidOrder()
         const b = await shop.paidOrder()
-        const bad = await run(`payment_id,amount,reason\n${a.orderId},15,"cliente, arrepentido"\n${b.paymentId},12.345\n${b.paymentId},5,x,extra\n${b.paymentId},1,234.50\n`)
+        const bad = await run(
+          `payment_id,amount,reason\n${a.orderId},15,"cliente, arrepentido"\n${b.paymentId},12.345\n${b.paymentId},5,x,extra\n${b.paymentId},1,234.50\n` +
+            `pay_NOPE0000000000000000000000,5\n${b.paymentId},abc\n${b.paymentId},0x10\n`
+        )
         expect(bad.failed).toBe(true)
-        expect(bad.lines[0]).toMatch(/3 problem\(s\); nothing was refunded/)
+        expect(bad.lines[0]).toMatch(/6 problem\(s\); nothing was refunded/)
         expect(bad.lines.slice(1)).toEqual([
-          "  line 3 (amount): the amount 12.345 has more than 2 decimals",
+          '  line 3 (amount): has 3 decimals ("12.345"); PEN has 2',
           '  line 4: expected "payment or order id, amount, reason", got 4 fields',
           '  line 5 (amount): "1,234.50" looks like an amount with a thousands separator: write 1234.50, or quote the field',
+          "  line 6 (payment_id): unknown payment pay_NOPE0000000000000000000000",
+          expect.stringMatching(/^  line 7 \(amount\): is not a plain decimal amount \("abc"\)/),
+          expect.stringMatching(/^  line 8 \(amount\): is in hexadecimal notation \("0x10"\)/),
         ])
         expect((await sandbox.state()).refunds).toHaveLength(0)
 
@@ -379,6 +413,11 @@ medusaIntegrationTestRunner({
         ["from=2026-11-01T10:00:00&to=2026-12-01", /Invalid query.from: .*an instant with its offset/],
         ["from=2026-12-01&to=2026-11-01", /Invalid query.to: must be after from/],
         ["from=2026-11-01&to=2026-12-01&format=xlsx", /Invalid query.format: must be "csv" or "json"/],
+        // no statement is that old or that far ahead (and PostgreSQL has no year 0000)
+        ["from=0000-01-01&to=2026-12-01", /Invalid query.from: must be a date/],
+        ["from=1000-01-01&to=2026-12-01", /Invalid query.from: must be in the years 1900 to 9999/],
+        ["from=0100-01-01T00:00:00%2B14:00&to=2026-12-01", /Invalid query.from: must be in the years 1900 to 9999/],
+        ["from=2026-11-01&to=10000-01-01", /Invalid query.to: must be a date/],
       ])("answers 400 for %s", async (qs, message) => {
         const res = await fetch(`${shop.baseUrl}/admin/pagoefectivo/refunds/export?${qs}`, { headers: shop.admin })
         expect(res.status).toBe(400)

@@ -4,7 +4,7 @@ import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { readBatchCsv } from "../lib/csv-batch"
 import { csvBatchKey } from "../lib/sha256"
 import { ORDER_PAYMENT_FIELDS, pagoEfectivoPaymentIds } from "../workflows/refund-once"
-import { type BatchItem, type BatchProblem, MAX_BATCH_ITEMS, batchItemSchema, checkPayments, runRefundBatch } from "../workflows/refund-batch"
+import { type BatchItem, type BatchProblem, MAX_BATCH_ITEMS, batchItemSchema, byLine, checkPayments, runRefundBatch } from "../workflows/refund-batch"
 
 /**
  * `npx medusa exec ./src/scripts/refund-batch.ts <file.csv> [batch key]`
@@ -78,9 +78,8 @@ export async function readLines(container: MedusaContainer, text: string): Promi
     items.push(parsed.data)
     lines.push(line)
   }
-  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
-  if (!problems.length) problems.push(...(await checkPayments(container, items, lines)))
-  return { items, lines, problems }
+  problems.push(...(await checkPayments(container, items, lines)))
+  return { items, lines, problems: byLine(problems) }
 }
 
 /** order id → its PagoEfectivo payment id. */

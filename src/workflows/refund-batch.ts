@@ -2,7 +2,7 @@ import { createHash } from "node:crypto"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { z } from "zod"
-import { toWireAmount } from "../lib/pagoefectivo/amount"
+import { readMoney } from "../lib/money"
 import { forEachLimited } from "../lib/concurrency"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
@@ -11,13 +11,12 @@ import { type RefundOnceResult, loadPayments, refundOnce } from "./refund-once"
 
 export const MAX_BATCH_ITEMS = 500
 
-const amountSchema = z.union([z.number(), z.string().trim().min(1, "is empty")]).transform((v, ctx) => {
-  try {
-    return toWireAmount(v).text
-  } catch (e) {
-    ctx.addIssue({ code: "custom", message: (e as Error).message })
-    return z.NEVER
-  }
+/** An amount as staff write it (src/lib/money.ts), normalised to its two decimals ("5" → "5.00"). */
+const amountSchema = z.unknown().transform((v, ctx) => {
+  const read = readMoney(v)
+  if (read.ok) return read.text
+  ctx.addIssue({ code: "custom", message: read.message })
+  return z.NEVER
 })
 
 export const batchItemSchema = z
@@ -74,18 +73,25 @@ export async function validateBatch(
   }
   const problems: BatchProblem[] = []
   const items: BatchItem[] = []
+  const lines: number[] = []
   outer.data.items.forEach((raw, index) => {
     const parsed = batchItemSchema.safeParse(raw)
-    if (parsed.success) items.push(parsed.data)
-    else for (const i of parsed.error.issues) problems.push({ line: index + 1, field: i.path.join(".") || null, message: i.message })
+    if (parsed.success) {
+      items.push(parsed.data)
+      lines.push(index + 1)
+    } else for (const i of parsed.error.issues) problems.push({ line: index + 1, field: i.path.join(".") || null, message: i.message })
   })
-  if (problems.length) return { ok: false, problems }
-  problems.push(...(await checkPayments(container, items)))
-  return problems.length ? { ok: false, problems } : { ok: true, batch_key: outer.data.batch_key, items }
+  problems.push(...(await checkPayments(container, items, lines)))
+  return problems.length ? { ok: false, problems: byLine(problems) } : { ok: true, batch_key: outer.data.batch_key, items }
+}
+
+/** Problems in line order (those of the whole batch first); a line's own problems keep their order. */
+export function byLine(problems: BatchProblem[]): BatchProblem[] {
+  return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
 }
 
 /** The payments of the items: each known, made with PagoEfectivo, and in the item's currency. */
-export async function checkPayments(container: MedusaContainer, items: Pick<BatchItem, "payment_id" | "currency_code">[], lines?: number[]): Promise<BatchProblem[]> {
+export async function checkPayments(container: MedusaContainer, items: (Pick<BatchItem, "payment_id" | "currency_code"> & { amount?: string })[], lines?: number[]): Promise<BatchProblem[]> {
   const payments = new Map((await loadPayments(container, [...new Set(items.map((i) => i.payment_id))])).map((p) => [p.id, p]))
   const problems: BatchProblem[] = []
   items.forEach((item, index) => {
@@ -95,6 +101,10 @@ export async function checkPayments(container: MedusaContainer, items: Pick<Batc
     else if (!isPagoEfectivoProvider(p.provider_id)) problems.push({ line, field: "payment_id", message: `payment ${p.id} was not made with PagoEfectivo (${p.provider_id})` })
     else if (item.currency_code && item.currency_code !== p.currency_code.toUpperCase()) {
       problems.push({ line, field: "currency_code", message: `payment ${p.id} is in ${p.currency_code.toUpperCase()}, not ${item.currency_code}` })
+    } else if ("amount" in item && item.amount !== undefined) {
+      // the amount is in the payment's currency: read it with that currency's decimals
+      const read = readMoney(item.amount, { currency: p.currency_code })
+      if (!read.ok) problems.push({ line, field: "amount", message: read.message })
     }
   })
   return problems

@@ -13,6 +13,8 @@
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto"
 import { z } from "zod"
+import { readMoney } from "../money"
+import { storable } from "../storable"
 
 export const BASE_URLS = {
   sandbox: "https://pre1a.services.pagoefectivo.pe/v1",
@@ -224,41 +226,76 @@ export function serializeBody(body: unknown): string {
 // string: both are normalised to strings.
 // ---------------------------------------------------------------------------
 
-const codeSchema = z.union([z.string(), z.number()]).transform((v) => String(v))
+const codeSchema = z.union([z.string().max(16, "must be at most 16 characters"), z.number().int()]).transform((v) => String(v))
 const cipSchema = z
-  .union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative()])
+  .union([z.string().regex(/^\d{1,20}$/, "must be 1 to 20 digits"), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
   .transform((v) => String(v))
-const amountSchema = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/)]).transform(Number)
+/** An amount PagoEfectivo writes: the plain-decimal rule of every amount (src/lib/money.ts). */
+const amountSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const read = readMoney(v)
+  if (read.ok) return Number(read.text)
+  ctx.addIssue({ code: "custom", message: read.message })
+  return z.NEVER
+})
+
 /**
- * A string PagoEfectivo sends (an answer or a notification). JSON allows U+0000, PostgreSQL's text
- * and jsonb do not: it becomes U+FFFD here, once, so that whatever is stored is storable.
+ * The most characters of each string PagoEfectivo sends (an answer or a notification): its
+ * documented size where the API gives one (A2, B), a generous bound where it does not, so that
+ * nothing it sends is too long to store or index (a 400 naming the field, never a database error).
  */
-const inbound = z.string().transform((v) => (v.includes("\u0000") ? v.replace(/\u0000/g, "\ufffd") : v))
+export const WIRE_MAX = {
+  /** B: "unique, ≤ 64 chars". */
+  refundId: 64,
+  /** A2: 1-36 chars. */
+  transactionCode: 36,
+  /** B: "≤ 200 chars". */
+  reason: 200,
+  /** Undocumented sizes: generous bounds. */
+  id: 200,
+  date: 64,
+  name: 100,
+  message: 1000,
+  url: 2048,
+  token: 4096,
+} as const
+
+/**
+ * A string PagoEfectivo sends, at most `max` characters. JSON allows U+0000 and lone surrogates,
+ * PostgreSQL's text and jsonb do not: they become U+FFFD here, once, so that whatever is stored
+ * is storable.
+ */
+const inbound = (max: number) =>
+  z
+    .string()
+    .max(max, { error: (i) => `must be at most ${max} characters, got ${String((i.input as string).length)}` })
+    .transform(storable)
+const date = inbound(WIRE_MAX.date)
+const message = z.string().max(WIRE_MAX.message, `must be at most ${WIRE_MAX.message} characters`)
 
 export const fieldErrorSchema = z.object({
   code: codeSchema,
-  message: z.string(),
-  field: z.string().optional(),
+  message,
+  field: z.string().max(WIRE_MAX.name).optional(),
 })
 export type FieldError = z.infer<typeof fieldErrorSchema>
 
 /** The A3 error shape. `data` is a list of field errors when present. */
 export const errorBodySchema = z.object({
   code: codeSchema,
-  message: z.string(),
-  data: z.array(fieldErrorSchema).nullish(),
+  message,
+  data: z.array(fieldErrorSchema).max(100).nullish(),
 })
 export type ErrorBody = z.infer<typeof errorBodySchema>
 
 export function envelope<T extends z.ZodTypeAny>(data: T) {
-  return z.object({ code: codeSchema, message: z.string(), data })
+  return z.object({ code: codeSchema, message, data })
 }
 
 export const tokenDataSchema = z.object({
-  token: z.string().min(1),
-  codeService: z.string().optional(),
-  tokenStart: z.string().optional(),
-  tokenExpires: z.string().refine((v) => !Number.isNaN(Date.parse(v)), "not a date"),
+  token: z.string().min(1).max(WIRE_MAX.token),
+  codeService: z.string().max(WIRE_MAX.id).optional(),
+  tokenStart: z.string().max(WIRE_MAX.date).optional(),
+  tokenExpires: z.string().max(WIRE_MAX.date).refine((v) => !Number.isNaN(Date.parse(v)), "not a date"),
 })
 export type TokenData = z.infer<typeof tokenDataSchema>
 
@@ -266,23 +303,23 @@ export const cipDataSchema = z.object({
   cip: cipSchema,
   currency: z.enum(CURRENCIES),
   amount: amountSchema,
-  transactionCode: inbound,
-  dateExpiry: inbound,
-  cipUrl: z.string().url(),
+  transactionCode: inbound(WIRE_MAX.transactionCode),
+  dateExpiry: date,
+  cipUrl: z.string().max(WIRE_MAX.url).url(),
 })
 export type CipData = z.infer<typeof cipDataSchema>
 
 export const cipSearchItemSchema = z.object({
   cip: cipSchema,
-  transactionCode: inbound.nullish(),
+  transactionCode: inbound(WIRE_MAX.transactionCode).nullish(),
   amount: amountSchema,
   currency: z.enum(CURRENCIES),
-  status: z.union([z.number(), z.string().regex(/^\d+$/)]).transform(Number),
-  statusName: inbound.nullish(),
-  dateCreation: inbound.nullish(),
-  dateExpiry: inbound.nullish(),
-  datePayment: inbound.nullish(),
-  dateRemoval: inbound.nullish(),
+  status: z.union([z.number().int(), z.string().regex(/^\d{1,4}$/)]).transform(Number),
+  statusName: inbound(WIRE_MAX.name).nullish(),
+  dateCreation: date.nullish(),
+  dateExpiry: date.nullish(),
+  datePayment: date.nullish(),
+  dateRemoval: date.nullish(),
 })
 export type CipSearchItem = z.infer<typeof cipSearchItemSchema>
 export const cipSearchDataSchema = z.array(cipSearchItemSchema)
@@ -291,16 +328,16 @@ export const REFUND_STATUSES = ["pending", "completed", "rejected"] as const
 export type GatewayRefundStatus = (typeof REFUND_STATUSES)[number]
 
 export const refundDataSchema = z.object({
-  refundId: inbound.pipe(z.string().min(1)),
-  referenceId: inbound.nullish(),
+  refundId: inbound(WIRE_MAX.refundId).pipe(z.string().min(1)),
+  referenceId: inbound(WIRE_MAX.id).nullish(),
   cip: cipSchema,
   amount: amountSchema,
   currency: z.enum(CURRENCIES),
   status: z.enum(REFUND_STATUSES),
-  reason: inbound.nullish(),
-  dateCreation: inbound.nullish(),
-  dateProcessed: inbound.nullish(),
-  traceId: inbound.nullish(),
+  reason: inbound(WIRE_MAX.reason).nullish(),
+  dateCreation: date.nullish(),
+  dateProcessed: date.nullish(),
+  traceId: inbound(WIRE_MAX.id).nullish(),
 })
 export type RefundData = z.infer<typeof refundDataSchema>
 
@@ -377,22 +414,22 @@ const cipEventData = z.object({
   cip: cipSchema,
   currency: z.enum(CURRENCIES),
   amount: amountSchema,
-  transactionCode: inbound.nullish(),
-  paymentDate: inbound.nullish(),
+  transactionCode: inbound(WIRE_MAX.transactionCode).nullish(),
+  paymentDate: date.nullish(),
 })
 
 const refundEventData = z.object({
-  refundId: inbound.pipe(z.string().min(1)),
-  referenceId: inbound.nullish(),
+  refundId: inbound(WIRE_MAX.refundId).pipe(z.string().min(1)),
+  referenceId: inbound(WIRE_MAX.id).nullish(),
   cip: cipSchema,
   amount: amountSchema,
   currency: z.enum(CURRENCIES),
   status: z.enum(["completed", "rejected"]),
-  reason: inbound.nullish(),
-  dateProcessed: inbound.nullish(),
+  reason: inbound(WIRE_MAX.reason).nullish(),
+  dateProcessed: date.nullish(),
 })
 
-const operationNumber = z.union([inbound, z.number()]).transform((v) => String(v))
+const operationNumber = z.union([inbound(WIRE_MAX.id), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)]).transform((v) => String(v))
 
 export const notificationSchema = z.discriminatedUnion("eventType", [
   z.object({ eventType: z.literal("cip.paid"), operationNumber: operationNumber.nullish(), data: cipEventData }),

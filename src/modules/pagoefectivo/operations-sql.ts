@@ -1,6 +1,7 @@
 import type { Knex } from "@medusajs/framework/mikro-orm/knex"
 import { PROVIDER_ID_PREFIX } from "../../lib/pagoefectivo/provider-id"
 import { DEAD_STATUSES } from "./ledger"
+import { UNSTORABLE } from "../../lib/storable"
 
 /**
  * What the admin's PagoEfectivo page asks across all orders (src/admin/routes/pagoefectivo): plain
@@ -197,18 +198,27 @@ export function decodeCursor(text: string): Cursor | null {
   try {
     const parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8"))
     if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== "string" || typeof parsed[1] !== "string") return null
-    if (!isTimestamp(parsed[0]) || parsed[1].length > 200) return null
+    if (!isTimestamp(parsed[0]) || !isStorableKey(parsed[1])) return null
     return { at: parsed[0], key: parsed[1] }
   } catch {
     return null
   }
 }
 
-/** A timestamp as PostgreSQL writes one (`2026-12-01 17:07:17.123456+00`) that names a real instant. */
+/**
+ * A timestamp as PostgreSQL writes one (`2026-12-01 17:07:17.123456+00`) that names a real instant
+ * PostgreSQL's timestamptz can hold: years 0001-9999 (there is no year 0000), a real day of the
+ * month and time of day, an offset of at most ±15:59 (PostgreSQL refuses more).
+ */
 function isTimestamp(text: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(?:([+-])(\d{2})(?::?(\d{2}))?|Z)$/.exec(text)
   if (!m) return false
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number)
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate()
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour < 24 && minute < 60 && second < 60 && (m[9] === undefined || Number(m[9]) <= 15) && (m[10] === undefined || Number(m[10]) < 60)
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour < 24 && minute < 60 && second < 60 && (m[9] === undefined || Number(m[9]) <= 15) && (m[10] === undefined || Number(m[10]) < 60)
+}
+
+/** A row key PostgreSQL's text holds as it is: at most 200 characters, no U+0000, no lone surrogate. */
+function isStorableKey(key: string): boolean {
+  return key.length <= 200 && !UNSTORABLE.test(key)
 }

@@ -7,7 +7,13 @@ import { type Cursor, decodeCursor, encodeCursor } from "../../../modules/pagoef
  * that starts after the cursor, so a page costs the same however far one pages.
  */
 export const pagingShape = {
-  limit: z.coerce.number({ error: "must be a whole number from 1 to 100" }).int("must be a whole number from 1 to 100").min(1, "must be at least 1").max(100, "must be at most 100").default(50),
+  limit: z
+    .string({ error: "must be a whole number from 1 to 100" })
+    .regex(/^\d{1,9}$/, "must be a whole number from 1 to 100, written in digits")
+    .transform(Number)
+    .pipe(z.number().min(1, "must be at least 1").max(100, "must be at most 100"))
+    .optional()
+    .transform((n) => n ?? 50),
   cursor: z
     .string()
     .max(500, "is not a cursor this route answered")

@@ -8,6 +8,8 @@ import type PagoEfectivoModuleService from "../../../../../modules/pagoefectivo/
 import { parseOr400 } from "../../orders/view"
 
 const PAGE = 1000
+const FIRST_YEAR = 1900
+const LAST_YEAR = 9999
 
 /**
  * A day (2026-11-01: midnight in Lima, UTC−5, where PagoEfectivo's statements are kept) or an
@@ -26,6 +28,11 @@ export const date = (what: string) =>
       const real = parts && new Date(Date.UTC(+parts[1], +parts[2] - 1, +parts[3])).toISOString().slice(0, 10) === `${parts[1]}-${parts[2]}-${parts[3]}`
       if (!d || Number.isNaN(d.getTime()) || !real) {
         ctx.addIssue({ code: "custom", message: "must be a date such as 2026-11-01 (Lima) or an instant with its offset such as 2026-11-01T05:00:00Z" })
+        return z.NEVER
+      }
+      // no refund is that old or that far ahead (and PostgreSQL has no year 0000)
+      if (+parts[1] < FIRST_YEAR || +parts[1] > LAST_YEAR) {
+        ctx.addIssue({ code: "custom", message: `must be in the years ${FIRST_YEAR} to ${LAST_YEAR}` })
         return z.NEVER
       }
       return d
