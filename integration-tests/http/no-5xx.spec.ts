@@ -103,6 +103,11 @@ const adminPost = (template: string, value: (g: Gen, f: Fixtures) => unknown): G
 
 const storeGet = (template: string): Generator => (g, f) => ({ method: "GET", path: fill(g, template, f) + (g.chance(0.2) ? g.query({}) : ""), headers: storeAuth(g, f) })
 
+const storePost = (template: string, value: (g: Gen, f: Fixtures) => unknown): Generator => (g, f) => {
+  const b = body(g, () => value(g, f))
+  return { method: "POST", path: fill(g, template, f) + (g.chance(0.1) ? g.query({}) : ""), headers: { ...storeAuth(g, f), ...b.headers }, body: b.body }
+}
+
 const paging = (g: Gen): Record<string, () => string> => ({
   limit: () => g.pick(["1", "50", "100", "0", "101", "-1", "1e1", "0x10", "1.5", " 7", "٣", "99999999999999999999", ""]),
   cursor: () => g.cursor(),
@@ -221,6 +226,9 @@ const GENERATORS: Record<string, Generator> = {
     return { method: "GET", path: "/admin/pagoefectivo/refunds/export" + q, headers: adminAuth(g, f) }
   },
   "POST /admin/pagoefectivo/returns/:id/refund": adminPost("/admin/pagoefectivo/returns/:id/refund", nothing),
+  "POST /admin/pagoefectivo/overpayments/:cip/refund": adminPost("/admin/pagoefectivo/overpayments/:cip/refund", nothing),
+  "GET /admin/pagoefectivo/cip-stats": adminGet("/admin/pagoefectivo/cip-stats", (g) => ({ from: () => dateParam(g), to: () => dateParam(g) })),
+  "POST /store/pagoefectivo/orders/:id/renew-cip": storePost("/store/pagoefectivo/orders/:id/renew-cip", nothing),
   "GET /store/pagoefectivo/carts/:id": storeGet("/store/pagoefectivo/carts/:id"),
   "GET /store/pagoefectivo/orders/:id": storeGet("/store/pagoefectivo/orders/:id"),
   "POST /webhooks/pagoefectivo#signed": webhook(true),
