@@ -48,7 +48,9 @@ const CI = /^(1|true)$/i.test(process.env.CI || "")
 const RUNS = [
   { name: "typecheck", check: () => ({ command: "npm", args: ["run", "typecheck"] }) },
   { name: "unit", testType: "unit", args: [] },
-  { name: "integration", testType: "integration:http", args: ["--runInBand", "--forceExit"] },
+  // One process boots a Medusa app per spec file, 28 of them; V8's default heap (about 2 GB here)
+  // ran out near the end of the run (SIGABRT, no results): it gets 6 GB of the machine's 24.
+  { name: "integration", testType: "integration:http", args: ["--runInBand", "--forceExit"], heapMb: 6144 },
   {
     // Its own match and timeout here (jest.config.js knows only unit and integration:http): one
     // spec file that builds and starts the whole store, then drives the admin in Chromium.
@@ -146,9 +148,10 @@ function runJest(run, extraArgs, env) {
   const args = [jestBin, "--passWithNoTests", "--json", `--outputFile=${outputFile}`, ...run.args, ...extraArgs]
   log(`jest (${run.name}): TEST_TYPE=${run.testType} ${args.slice(1).join(" ")}`)
   return new Promise((resolve) => {
+    const nodeOptions = run.heapMb ? `${env.NODE_OPTIONS || ""} --max-old-space-size=${run.heapMb}`.trim() : env.NODE_OPTIONS
     child = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { ...env, TEST_TYPE: run.testType },
+      env: { ...env, TEST_TYPE: run.testType, NODE_OPTIONS: nodeOptions },
       stdio: ["ignore", "inherit", "inherit"],
     })
     child.on("error", (err) => resolve({ code: null, signal: null, error: err, outputFile }))

@@ -112,7 +112,7 @@ medusaIntegrationTestRunner({
           expect.objectContaining({ code: fresh, sequence: 1, status: "paid", renewed: false, renewed_by: "expiry", paid_at: expect.any(String) }),
         ])
         const status = await shopper("GET", `/store/pagoefectivo/orders/${order.id}`)
-        expect(status.body).toEqual({ cip: expect.objectContaining({ code: fresh, status: "paid" }) })
+        expect(status.body).toEqual({ cip: expect.objectContaining({ code: fresh, status: "paid" }), cip_emails: true })
 
         // the Finance tab's counts: two issued, one expired, one renewed and paid
         const day = (offset: number) => new Date(Date.now() - 5 * 3600_000 + offset * 86_400_000).toISOString().slice(0, 10)
@@ -179,7 +179,7 @@ medusaIntegrationTestRunner({
 
         // the status route now shows the fresh CIP, and nothing about renewal
         const after = await shopper("GET", `/store/pagoefectivo/orders/${order.id}`)
-        expect(after.body).toEqual({ cip: expect.objectContaining({ code: fresh, status: "pending" }) })
+        expect(after.body).toEqual({ cip: expect.objectContaining({ code: fresh, status: "pending" }), cip_emails: true })
 
         // the late cip.expired of the replaced CIP changes nothing
         const lateExpiry = JSON.stringify({ eventType: "cip.expired", operationNumber: "EXP-1", data: { cip: session.data.cip, currency: "PEN", amount: 199.9, transactionCode: session.id } })

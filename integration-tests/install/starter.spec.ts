@@ -25,15 +25,15 @@ import os from "os"
 import path from "path"
 import type { Browser, BrowserContext, Page } from "playwright-core"
 import { dropDatabase, recreateDatabase } from "../../scripts/lib/demo-db"
-import { type GroupChild, REPO_ROOT, runChild, spawnLogged, tail } from "../../scripts/lib/medusa-process"
+import { type GroupChild, REPO_ROOT, spawnLogged } from "../../scripts/lib/medusa-process"
 import type { PostgresConnection } from "../../scripts/lib/postgres"
 import { checkoutWithCip } from "../../scripts/lib/storefront"
-import { SANDBOX_DEFAULTS } from "../../sandbox/server"
 import { CHROMIUM, launchChromium, loginToAdmin } from "../e2e/lib/browser"
 import { ADMIN_EMAIL, ADMIN_PASSWORD, freePort, postgres, timed as timedStep } from "../e2e/lib/stack"
 import { adminLogin, setUpPeruStore } from "./lib/admin-api"
 import { type Packed, packPlugin } from "./lib/pack"
-import { pnpmCopies, writeStarterWorkspace } from "./lib/starter-workspace"
+import { STOREFRONT_REACT_QUERY, pnpmCopies, writeStarterWorkspace } from "./lib/starter-workspace"
+import { runLogged, storeEnv, storeRunEnv, waitForHttp } from "./lib/store-check"
 
 const ARTIFACTS = path.join(REPO_ROOT, "integration-tests", "install", "artifacts")
 const inCi = !!process.env.CI && process.env.CI !== "false"
@@ -50,23 +50,6 @@ const UI_TIMEOUT = 90_000
 const log = (s: string) => process.stderr.write(`[starter] ${s}\n`)
 const timed = <T>(timings: Record<string, number>, name: string, fn: () => Promise<T>) => timedStep(timings, name, fn, log)
 
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const dropped = /^(npm_|NPM_|PAGOEFECTIVO_|MEDUSA_|SANDBOX_|DB_|JEST_)|^(NODE_ENV|NODE_OPTIONS|TEST_TYPE|INIT_CWD|DATABASE_URL|REDIS_URL|LOG_LEVEL)$/
-  const env: NodeJS.ProcessEnv = {}
-  for (const [k, val] of Object.entries(process.env)) if (!dropped.test(k)) env[k] = val
-  return { ...env, MEDUSA_DISABLE_TELEMETRY: "true", ...extra }
-}
-
-async function waitForHttp(url: string, child: GroupChild, ms: number): Promise<void> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    if (!child.running) throw new Error(`${path.basename(child.logFile, ".log")} exited before ${url} answered:\n${tail(child.logFile, 40)}`)
-    if (await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)) return
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${ms / 1000} s:\n${tail(child.logFile, 40)}`)
-    await new Promise((r) => setTimeout(r, 500))
-  }
-}
-
 /**
  * The real folder `name` resolves to from `from` (a package's real folder), by Node's lookup (the
  * nearest node_modules/<name> up the tree), as Vite resolves the admin's imports; not through
@@ -78,6 +61,16 @@ function resolvedFrom(from: string, name: string): string {
     if (fs.existsSync(path.join(candidate, "package.json"))) return fs.realpathSync(candidate)
     if (path.dirname(dir) === dir) throw new Error(`${name} does not resolve from ${from}`)
   }
+}
+
+/**
+ * The copy pnpm links beside the plugin (`.pnpm/<plugin>/node_modules/<name>`): there only for what
+ * the plugin declares. Without it Node falls through to pnpm's hidden hoisted folder, which holds
+ * one copy of each package, an arbitrary one when the workspace has several.
+ */
+function linkedBeside(plugin: string, name: string): string | null {
+  const candidate = path.join(path.dirname(plugin), name)
+  return fs.existsSync(path.join(candidate, "package.json")) ? fs.realpathSync(candidate) : null
 }
 
 const describeStarter = skip ? describe.skip : describe
@@ -115,12 +108,7 @@ describeStarter(`the plugin in a pnpm workspace shaped like Medusa's starter (ap
       timeoutMs
     )
 
-  const run = async (name: string, command: string, args: string[], cwd: string) => {
-    const logFile = path.join(ARTIFACTS, `starter-${name}.log`)
-    const r = await runChild(spawnLogged(command, args, { cwd, env, logFile }))
-    if (r.code !== 0) throw new Error(`${command} ${args.join(" ")} ${r.signal ? `was killed by ${r.signal}` : `exited with code ${r.code}`}; ${path.relative(REPO_ROOT, logFile)}:\n${tail(logFile, 40)}`)
-    return r.output
-  }
+  const run = (name: string, command: string, args: string[], cwd: string) => runLogged(command, args, { cwd, env, logFile: path.join(ARTIFACTS, `starter-${name}.log`) })
 
   beforeAll(() => {
     fs.mkdirSync(ARTIFACTS, { recursive: true })
@@ -147,7 +135,7 @@ describeStarter(`the plugin in a pnpm workspace shaped like Medusa's starter (ap
   step("installs with pnpm: the plugin's admin imports resolve to the dashboard's own copies, the storefront gets the kit alone", async () => {
     packed = await timed(timings, "pack", () => packPlugin(log))
     const dashboardDeps = JSON.parse(
-      execFileSync("npm", ["view", `@medusajs/dashboard@${MEDUSA}`, "dependencies", "--json", "--prefer-offline"], { encoding: "utf8", env: cleanEnv({}) })
+      execFileSync("npm", ["view", `@medusajs/dashboard@${MEDUSA}`, "dependencies", "--json", "--prefer-offline"], { encoding: "utf8", env: storeEnv() })
     ) as Record<string, string>
     const { configFrom } = writeStarterWorkspace({ dir, medusa: MEDUSA, dashboardDeps, packed })
     log(`medusa-config.ts: the snippet of ${configFrom}; react-router-dom ${dashboardDeps["react-router-dom"]}, @medusajs/ui ${dashboardDeps["@medusajs/ui"]} (the dashboard's)`)
@@ -157,18 +145,7 @@ describeStarter(`the plugin in a pnpm workspace shaped like Medusa's starter (ap
     const [medusaPort, sandboxPort] = [await freePort(), await freePort()]
     medusaUrl = `http://localhost:${medusaPort}`
     sandboxUrl = `http://localhost:${sandboxPort}`
-    env = cleanEnv({
-      DATABASE_URL: `${pg.url}/${dbName}`,
-      PAGOEFECTIVO_ACCESS_KEY: SANDBOX_DEFAULTS.accessKey,
-      PAGOEFECTIVO_SECRET_KEY: SANDBOX_DEFAULTS.secretKey,
-      PAGOEFECTIVO_SERVICE_ID: String(SANDBOX_DEFAULTS.serviceId),
-      PAGOEFECTIVO_BASE_URL: `${sandboxUrl}/v1`,
-      STORE_CORS: medusaUrl,
-      ADMIN_CORS: medusaUrl,
-      AUTH_CORS: medusaUrl,
-      JWT_SECRET: "starter-check-jwt",
-      COOKIE_SECRET: "starter-check-cookie",
-    })
+    env = storeRunEnv({ databaseUrl: `${pg.url}/${dbName}`, medusaUrl, sandboxUrl, label: "starter-check" })
     await timed(timings, "pnpm install", () => run("pnpm-install", "npx", [...PNPM, "install", "--prefer-offline", "--reporter=append-only"], dir))
 
     const plugin = fs.realpathSync(path.join(backend, "node_modules", packed.name))
@@ -176,6 +153,8 @@ describeStarter(`the plugin in a pnpm workspace shaped like Medusa's starter (ap
     const copies = Object.fromEntries(SHARED.map((name) => [name, { plugin: resolvedFrom(plugin, name), dashboard: resolvedFrom(dashboard, name) }]))
     log(`resolved from the plugin / the dashboard:\n${Object.entries(copies).map(([n, c]) => `  ${n}: ${path.relative(dir, c.plugin)} / ${path.relative(dir, c.dashboard)}`).join("\n")}`)
     for (const [name, c] of Object.entries(copies)) expect([name, c.plugin]).toEqual([name, c.dashboard])
+    // through the plugin's declared peers, not by the luck of the hoisted folder
+    for (const name of SHARED) expect([name, linkedBeside(plugin, name)]).toEqual([name, copies[name].dashboard])
 
     // The storefront: the kit and what it needs, nothing of Medusa's server.
     const sf = path.join(dir, "apps", "storefront")
@@ -183,7 +162,10 @@ describeStarter(`the plugin in a pnpm workspace shaped like Medusa's starter (ap
     expect(fs.existsSync(path.join(sf, "node_modules", packed.name))).toBe(false)
     const kitSiblings = fs.readdirSync(path.dirname(kit)).concat(fs.existsSync(path.join(path.dirname(kit), "@medusajs")) ? ["@medusajs"] : [])
     expect(kitSiblings.filter((n) => n !== packed.storefront.name && /medusa|vite|admin/.test(n))).toEqual([])
-    expect(pnpmCopies(dir, "@tanstack/react-query")).toHaveLength(1)
+    // two react-queries in the workspace (the dashboard's and the storefront's), the plugin on the dashboard's
+    const queries = pnpmCopies(dir, "@tanstack/react-query")
+    expect(queries).toHaveLength(2)
+    expect(queries.filter((c) => c.startsWith(`@tanstack+react-query@${STOREFRONT_REACT_QUERY}`))).toHaveLength(1)
   }, 600_000)
 
   step("builds the backend and its admin: one react-query in the bundle", async () => {

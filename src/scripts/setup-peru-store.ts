@@ -214,7 +214,7 @@ async function addPenPrices(container: MedusaContainer, rate: number): Promise<[
   const unpriced = toPrice.filter((v: any) => !withUsd.includes(v))
   for (const v of withUsd) {
     const usd = Number(plain(v).find((p) => p.currency_code === "usd")!.amount)
-    await pricing.addPrices({ priceSetId: v.price_set.id, prices: [{ currency_code: "pen", amount: Math.round(usd * rate * 100) / 100 }] })
+    await pricing.addPrices({ priceSetId: v.price_set!.id, prices: [{ currency_code: "pen", amount: Math.round(usd * rate * 100) / 100 }] })
   }
   const skipped = unpriced.length ? `; ${unpriced.length} variant(s) with neither PEN nor USD left unpriced: ${unpriced.slice(0, 5).map((v: any) => v.sku || v.title || v.id).join(", ")}` : ""
   if (withUsd.length) return ["done", `added a PEN price (USD × ${rate}) to ${withUsd.length} variant(s)${skipped}`]

@@ -24,6 +24,9 @@ export type StarterOptions = {
   packed: Packed
 }
 
+/** The storefront's own react-query: any version other than the dashboards' (5.64.2 on 2.18). */
+export const STOREFRONT_REACT_QUERY = "5.108.4"
+
 const write = (file: string, content: string) => {
   fs.mkdirSync(path.dirname(file), { recursive: true })
   fs.writeFileSync(file, content)
@@ -116,7 +119,9 @@ export function writeStarterWorkspace(o: StarterOptions): { configFrom: string }
   )
 
   // The storefront's own pins that shape the workspace (React 19, the SDK and icons at the
-  // backend's version), and the kit alone, as README says.
+  // backend's version), and the kit alone, as README says. It also has a react-query of its own,
+  // newer than the dashboard's, as a storefront that fetches with it would: the workspace then
+  // holds two, and pnpm's hoisted folder may hand an undeclared import either of them.
   write(
     path.join(storefront, "package.json"),
     json({
@@ -127,6 +132,7 @@ export function writeStarterWorkspace(o: StarterOptions): { configFrom: string }
         "@medusajs/icons": v,
         "@medusajs/js-sdk": v,
         "@medusajs/ui-preset": v,
+        "@tanstack/react-query": STOREFRONT_REACT_QUERY,
         next: "15.5.21",
         react: "19.0.5",
         "react-dom": "19.0.5",

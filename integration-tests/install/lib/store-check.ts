@@ -72,8 +72,27 @@ export async function runLogged(command: string, args: string[], o: { cwd: strin
   return r.output
 }
 
+/**
+ * What a store's commands run with: its database, the sandbox's credentials and URL, CORS for the
+ * store's own origin, and secrets of its own (`label` tells the checks apart in a log).
+ */
+export function storeRunEnv(o: { databaseUrl: string; medusaUrl: string; sandboxUrl: string; label: string }): NodeJS.ProcessEnv {
+  return storeEnv({
+    DATABASE_URL: o.databaseUrl,
+    PAGOEFECTIVO_ACCESS_KEY: SANDBOX_DEFAULTS.accessKey,
+    PAGOEFECTIVO_SECRET_KEY: SANDBOX_DEFAULTS.secretKey,
+    PAGOEFECTIVO_SERVICE_ID: String(SANDBOX_DEFAULTS.serviceId),
+    PAGOEFECTIVO_BASE_URL: `${o.sandboxUrl}/v1`,
+    STORE_CORS: o.medusaUrl,
+    ADMIN_CORS: o.medusaUrl,
+    AUTH_CORS: o.medusaUrl,
+    JWT_SECRET: `${o.label}-jwt`,
+    COOKIE_SECRET: `${o.label}-cookie`,
+  })
+}
+
 /** Polls `url` until it answers 2xx, or the child dies, or `ms` pass. */
-async function waitForHttp(url: string, child: GroupChild, ms: number): Promise<void> {
+export async function waitForHttp(url: string, child: GroupChild, ms: number): Promise<void> {
   const deadline = Date.now() + ms
   for (;;) {
     if (!child.running) throw new Error(`${path.basename(child.logFile, ".log")} exited before ${url} answered:\n${tail(child.logFile, 40)}`)
@@ -124,18 +143,7 @@ export async function checkStore(s: StoreUnderCheck, result: StoreCheckResult = 
   const [medusaPort, sandboxPort] = [await freePort(), await freePort()]
   const medusaUrl = `http://localhost:${medusaPort}`
   const sandboxUrl = `http://localhost:${sandboxPort}`
-  const env = storeEnv({
-    DATABASE_URL: `${s.pg.url}/${dbName}`,
-    PAGOEFECTIVO_ACCESS_KEY: SANDBOX_DEFAULTS.accessKey,
-    PAGOEFECTIVO_SECRET_KEY: SANDBOX_DEFAULTS.secretKey,
-    PAGOEFECTIVO_SERVICE_ID: String(SANDBOX_DEFAULTS.serviceId),
-    PAGOEFECTIVO_BASE_URL: `${sandboxUrl}/v1`,
-    STORE_CORS: medusaUrl,
-    ADMIN_CORS: medusaUrl,
-    AUTH_CORS: medusaUrl,
-    JWT_SECRET: "install-check-jwt",
-    COOKIE_SECRET: "install-check-cookie",
-  })
+  const env = storeRunEnv({ databaseUrl: `${s.pg.url}/${dbName}`, medusaUrl, sandboxUrl, label: "install-check" })
   const medusa = (name: string, args: string[]) => runLogged(path.join(s.dir, "node_modules", ".bin", "medusa"), args, { cwd: s.dir, env, logFile: logFile(name) })
   const sandbox = async (method: string, p: string, body?: unknown) => {
     const r = await fetch(sandboxUrl + p, {
