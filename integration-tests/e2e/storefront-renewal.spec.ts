@@ -7,16 +7,13 @@
  *
  *   npm test -- integration-tests/e2e/storefront-renewal
  *
- * Screenshots: integration-tests/e2e/artifacts/storefront-renewal-*.png. Skipped without Chromium
+ * Screenshots: integration-tests/e2e/artifacts/storefront-renewal-NN-*.png. Skipped without Chromium
  * outside CI.
  */
-import fs from "fs"
-import path from "path"
 import type { Browser, Page } from "playwright-core"
-import { ARTIFACTS, type Stack, startStack } from "./lib/stack"
+import { CHROMIUM, haveChromium, screenshots } from "./lib/browser"
+import { type Stack, startStack } from "./lib/stack"
 
-const CHROMIUM = "/usr/bin/chromium"
-const haveChromium = fs.existsSync(CHROMIUM)
 const inCi = !!process.env.CI && process.env.CI !== "false"
 if (!haveChromium && !inCi) {
   process.stderr.write(`[e2e] SKIPPED integration-tests/e2e/storefront-renewal.spec.ts: ${CHROMIUM} is missing (apt-get install -y chromium).\n`)
@@ -36,15 +33,8 @@ describeE2e("storefront: an expired CIP gets a new code from the voucher (headle
     if (!res.ok) throw new Error(`sandbox ${method} ${p} → ${res.status} ${await res.text()}`)
     return res.json()
   }
-  const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `storefront-renewal-${name}.png`), fullPage: true }).catch(() => undefined)
-  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn()
-    } catch (e) {
-      await shot(`FAILED-${name}`)
-      throw e
-    }
-  }
+  // full-page shots: the voucher sits below the order summary
+  const { screenshot: shot, step } = screenshots(() => page, "storefront-renewal", (file) => page.screenshot({ path: file, fullPage: true }).then(() => undefined))
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`${CHROMIUM} is missing and CI is set: .ci/run should have installed Debian's chromium`)
