@@ -226,7 +226,7 @@ const GENERATORS: Record<string, Generator> = {
     return { method: "GET", path: "/admin/pagoefectivo/refunds/export" + q, headers: adminAuth(g, f) }
   },
   "POST /admin/pagoefectivo/returns/:id/refund": adminPost("/admin/pagoefectivo/returns/:id/refund", nothing),
-  "POST /admin/pagoefectivo/overpayments/:cip/refund": adminPost("/admin/pagoefectivo/overpayments/:cip/refund", nothing),
+  "POST /admin/pagoefectivo/overpayments/:cip/refund": adminPost("/admin/pagoefectivo/overpayments/:cip/refund", (g) => (g.chance(0.3) ? { retry: g.chance(0.7) ? g.chance(0.5) : g.json(1) } : nothing(g))),
   "GET /admin/pagoefectivo/cip-stats": adminGet("/admin/pagoefectivo/cip-stats", (g) => ({ from: () => dateParam(g), to: () => dateParam(g) })),
   "POST /store/pagoefectivo/orders/:id/renew-cip": storePost("/store/pagoefectivo/orders/:id/renew-cip", nothing),
   "GET /store/pagoefectivo/carts/:id": storeGet("/store/pagoefectivo/carts/:id"),

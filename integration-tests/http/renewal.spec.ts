@@ -1,7 +1,9 @@
 import path from "node:path"
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { Modules } from "@medusajs/framework/utils"
+import { FAILPOINTS, holdAtFailpoint } from "../../src/lib/failpoints"
 import { applyNotification } from "../../src/workflows/process-notification"
+import { REPLACED_CIP_WINDOW_DAYS, reconcilePagoEfectivo } from "../../src/workflows/reconcile"
 import { REPO_ROOT } from "../../scripts/lib/medusa-process"
 import { checkoutWithCip, choosePagoEfectivo, completeCart, prepareCart } from "../../scripts/lib/storefront"
 import { eventually, useSandbox } from "../helpers/sandbox"
@@ -12,8 +14,10 @@ import { clearSentEmails, sentEmails } from "../helpers/test-email-provider"
  * An expired CIP does not lose the sale (renewExpiredCip on, maxCipRenewals 1): on cip.expired
  * the order gets a fresh CIP (a new payment session on its payment collection), emailed once;
  * paying it captures the order once; the next expiry, renewals used up, cancels the order. The
- * shopper's POST /store/pagoefectivo/orders/:id/renew-cip does the same on demand, and a late
- * payment of a replaced CIP is an overpayment, never captured.
+ * shopper's POST /store/pagoefectivo/orders/:id/renew-cip does the same on demand. A late
+ * payment of a replaced CIP captures the order when it is the first CIP paid (the renewed one is
+ * deleted at PagoEfectivo), and is an overpayment otherwise, never captured; the reconciliation
+ * finds it when its notification is lost.
  */
 const sandbox = useSandbox({
   PAGOEFECTIVO_DEV_EMAIL: path.join(REPO_ROOT, "integration-tests", "helpers", "test-email-provider"),
@@ -45,6 +49,34 @@ medusaIntegrationTestRunner({
         const code = r.body?.cip?.code && r.body.cip.code !== old && r.body.cip.status === "pending" ? (r.body.cip.code as string) : null
         return code && (await shop.pe().listPagoEfectivoCips({ cip: code })).length ? code : null
       }, { what: "a fresh CIP" })
+
+    /** PagoEfectivo reports an expired CIP paid after all (a late settlement): its records say paid. */
+    const settleLate = (cip: string) => {
+      const c = sandbox.live.cips.get(Number(cip))!
+      c.status = "paid"
+      c.datePayment = new Date()
+    }
+    const cipPaid = (cip: string, transactionCode: string, operationNumber: string) =>
+      JSON.stringify({ eventType: "cip.paid", operationNumber, data: { cip, currency: "PEN", amount: 199.9, transactionCode } })
+    const recordOf = async (cip: string) => (await shop.pe().listPagoEfectivoCips({ cip }))[0] as any
+    const captured = (orderId: string) =>
+      eventually(async () => {
+        const o = await shop.orderOf(orderId)
+        return o.payment_status === "captured" && Number(o.summary.paid_total) > 0 ? o : null
+      }, { what: "order captured" })
+
+    /** An order captured with its fresh CIP, whose replaced CIP PagoEfectivo then reports paid: an overpayment. */
+    const overpaidOrder = async () => {
+      const { order, session } = await checkout()
+      await sandbox.expire(session.data.cip)
+      const fresh = await renewedCip(order.id, session.data.cip)
+      await sandbox.pay(fresh)
+      await captured(order.id)
+      settleLate(session.data.cip)
+      expect((await shop.deliver(cipPaid(session.data.cip, session.id, `LATE-${session.data.cip}`))).status).toBe(200)
+      await eventually(async () => ((await recordOf(session.data.cip))?.status === "overpaid" ? true : null), { what: "overpayment recorded" })
+      return { order, session, old: session.data.cip as string, fresh }
+    }
 
     /** PagoEfectivo expires the CIP and does not notify (the notification is late): only the shopper's press renews. */
     const expireQuietly = (cip: string) => sandbox.call("POST", `/__sandbox/cips/${cip}/expire`, { notify: false })
@@ -321,6 +353,222 @@ medusaIntegrationTestRunner({
         expect((await shop.call("POST", `/admin/pagoefectivo/overpayments/abc/refund`, {})).status).toBe(400)
         expect((await shop.call("POST", `/admin/pagoefectivo/overpayments/${session.data.cip}/refund`, { amount: 5 })).status).toBe(400)
         expect((await shop.call("POST", `/admin/pagoefectivo/overpayments/${fresh}/refund`, {})).status).toBe(404)
+      })
+
+      it("a refund PagoEfectivo rejected is asked for again, only after that final rejection, under a new refundId; never two live refunds", async () => {
+        const { old } = await overpaidOrder()
+        const press = (body: Record<string, unknown> = {}) => shop.call("POST", `/admin/pagoefectivo/overpayments/${old}/refund`, body)
+        const queueRow = async () => (await shop.call("GET", "/admin/pagoefectivo/attention")).body.items.find((i: any) => i.kind === "overpayment")
+        const rejectAtPagoEfectivo = async (refundId: string) => {
+          await sandbox.call("POST", `/__sandbox/refunds/${refundId}/reject`, { wait: true })
+          await eventually(async () => ((await recordOf(old))?.refund_status === "rejected" ? true : null), { what: `${refundId} rejected` })
+        }
+
+        // no refund to retry yet
+        const none = await press({ retry: true })
+        expect(none.status).toBe(409)
+        expect(none.body.message).toMatch(/only after PagoEfectivo rejects the previous one/)
+        expect((await sandbox.state()).refunds).toHaveLength(0)
+
+        expect((await press()).body.refund).toMatchObject({ status: "pending", refund_id: `peover_${old}` })
+        // pending at PagoEfectivo: a retry is refused, nothing is asked for
+        const early = await press({ retry: true })
+        expect(early.status).toBe(409)
+        expect(early.body.message).toMatch(new RegExp(`refund peover_${old} is still pending at PagoEfectivo`))
+        expect((await sandbox.state()).refunds).toHaveLength(1)
+
+        // rejected (final): the queue offers the retry; a plain press makes no new refund
+        await rejectAtPagoEfectivo(`peover_${old}`)
+        expect(await queueRow()).toMatchObject({ status: "rejected", actions: ["retry_overpayment_refund"] })
+        const plain = await press()
+        expect(plain.status).toBe(409)
+        expect(plain.body.message).toMatch(/rejected refund .* ask for a new refund with retry/)
+        expect((await sandbox.state()).refunds).toHaveLength(1)
+
+        // retried three times at once: one new refund, under the next refundId
+        const retries = await Promise.all([1, 2, 3].map(() => press({ retry: true })))
+        expect(retries.map((r) => r.status).sort()).toEqual([200, 409, 409])
+        expect(retries.find((r) => r.status === 200)!.body.refund).toMatchObject({ status: "pending", refund_id: `peover_${old}_1`, already: false })
+        expect((await sandbox.state()).refunds.map((r: any) => [r.refundId, r.status, r.amount])).toEqual([
+          [`peover_${old}`, "rejected", 199.9],
+          [`peover_${old}_1`, "pending", 199.9],
+        ])
+        expect(await recordOf(old)).toMatchObject({ refund_id: `peover_${old}_1`, refund_attempt: 1, refund_status: "pending", refund_error: null })
+        // the first attempt's rejection, delivered again, changes nothing
+        const [firstRejection] = await shop.pe().listPagoEfectivoNotifications({ event_type: "refund.rejected" })
+        await applyNotification(getContainer(), firstRejection.id)
+        expect(await recordOf(old)).toMatchObject({ refund_id: `peover_${old}_1`, refund_status: "pending" })
+
+        // rejected again, and the retry's call goes unanswered: unconfirmed, so a retry is refused
+        // and a plain press asks again under the same refundId
+        await rejectAtPagoEfectivo(`peover_${old}_1`)
+        await sandbox.fault({ path: "/v1/refunds", method: "POST", status: 503, times: 20 })
+        expect((await press({ retry: true })).status).toBe(502)
+        await sandbox.clearFaults()
+        expect(await recordOf(old)).toMatchObject({ refund_id: `peover_${old}_2`, refund_attempt: 2, refund_status: "requested" })
+        const unconfirmed = await press({ retry: true })
+        expect(unconfirmed.status).toBe(409)
+        expect(unconfirmed.body.message).toMatch(/is not confirmed yet/)
+        expect((await press()).body.refund).toMatchObject({ status: "pending", refund_id: `peover_${old}_2` })
+
+        // completed: the queue is clear, a retry is refused, and PagoEfectivo refunded it once
+        await sandbox.call("POST", `/__sandbox/refunds/peover_${old}_2/complete`, { wait: true })
+        await eventually(async () => ((await recordOf(old))?.refund_status === "completed" ? true : null), { what: "refund completed" })
+        expect(await queueRow()).toBeUndefined()
+        expect((await press({ retry: true })).status).toBe(409)
+        const refunds = (await sandbox.state()).refunds
+        expect(refunds.map((r: any) => [r.refundId, r.status])).toEqual([
+          [`peover_${old}`, "rejected"],
+          [`peover_${old}_1`, "rejected"],
+          [`peover_${old}_2`, "completed"],
+        ])
+        expect((await press({ retry: "yes" })).status).toBe(400)
+      })
+    })
+    describe("the first CIP to be paid is the one captured", () => {
+      /** The order's one payment: captured once, for its total, with this CIP. */
+      const expectCapturedOnceWith = async (orderId: string, cip: string) => {
+        const o = await captured(orderId)
+        const payments = o.payment_collections[0].payments
+        expect(payments).toHaveLength(1)
+        expect(payments[0].captures).toHaveLength(1)
+        expect(String(payments[0].data.cip)).toBe(cip)
+        expect(Number(o.summary.paid_total)).toBe(199.9)
+        const { data } = await getContainer().resolve("query").graph({ entity: "order", fields: ["payment_collections.amount", "payment_collections.captured_amount"], filters: { id: orderId } })
+        expect(data[0].payment_collections.map((c: any) => [Number(c.amount), Number(c.captured_amount)])).toEqual([[199.9, 199.9]])
+        expect(o.payment_collections[0].status).toBe("completed")
+      }
+
+      it("a late payment of the replaced CIP while the order is unpaid captures the order; the renewed CIP is deleted, and paid after all it is the overpayment", async () => {
+        const { order, session } = await checkout()
+        await sandbox.expire(session.data.cip)
+        const fresh = await renewedCip(order.id, session.data.cip)
+        const freshSession = (await recordOf(fresh)).session_id
+
+        settleLate(session.data.cip)
+        expect((await shop.deliver(cipPaid(session.data.cip, session.id, "LATE-OLD"))).status).toBe(200)
+        await expectCapturedOnceWith(order.id, session.data.cip)
+        // the renewed CIP can no longer be paid
+        expect(sandbox.live.cips.get(Number(fresh))!.status).toBe("deleted")
+        expect((await cipRecords(order.id)).map((r: any) => [r.cip, r.status])).toEqual([
+          [session.data.cip, "paid"],
+          [fresh, "deleted"],
+        ])
+        const status = await shopper("GET", `/store/pagoefectivo/orders/${order.id}`)
+        expect(status.body.cip).toMatchObject({ code: session.data.cip, status: "paid" })
+        // applied again: nothing more
+        const [n] = await shop.pe().listPagoEfectivoNotifications({ operation_number: "LATE-OLD" })
+        await applyNotification(getContainer(), n.id)
+        expect((await shop.pe().retrievePagoEfectivoNotification(n.id)).status).toBe("ignored")
+        await expectCapturedOnceWith(order.id, session.data.cip)
+
+        // PagoEfectivo reports the renewed CIP paid after all: an overpayment, never captured
+        settleLate(fresh)
+        expect((await shop.deliver(cipPaid(fresh, freshSession, "LATE-NEW"))).status).toBe(200)
+        await eventually(async () => ((await recordOf(fresh))?.status === "overpaid" ? true : null), { what: "the renewed CIP overpaid" })
+        await expectCapturedOnceWith(order.id, session.data.cip)
+        const row = (await shop.call("GET", "/admin/pagoefectivo/attention")).body.items.find((i: any) => i.kind === "overpayment")
+        expect(row).toMatchObject({ cip: fresh, order_id: order.id, amount: "199.90", actions: ["refund_overpayment"] })
+        // refunded under its own transactionCode
+        expect((await shop.call("POST", `/admin/pagoefectivo/overpayments/${fresh}/refund`, {})).body.refund).toMatchObject({ status: "pending", refund_id: `peover_${fresh}` })
+        expect((await sandbox.state()).refunds).toEqual([expect.objectContaining({ cip: fresh, transactionCode: freshSession, amount: 199.9 })])
+      })
+
+      it("both CIPs paid and notified at once: the replaced CIP's payment holds the order, the renewed one waits for it and is the overpayment (forced interleaving)", async () => {
+        const { order, session } = await checkout()
+        await sandbox.expire(session.data.cip)
+        const fresh = await renewedCip(order.id, session.data.cip)
+
+        // the replaced CIP's payment is applied first; PagoEfectivo does not confirm the renewed
+        // CIP's deletion, and the payment stops before the capture, holding the order
+        await sandbox.fault({ path: `/v1/cips/${fresh}`, method: "DELETE", status: 503, times: 20 })
+        const old = holdAtFailpoint(FAILPOINTS.latePaymentCapturing, (c) => c.cip === session.data.cip)
+        const renewedResolved = holdAtFailpoint(FAILPOINTS.notificationResolved, (c) => c.cip === fresh)
+        try {
+          settleLate(session.data.cip)
+          expect((await shop.deliver(cipPaid(session.data.cip, session.id, "BOTH-OLD"))).status).toBe(200)
+          await old.reached
+          // meanwhile the shopper pays the renewed CIP, and PagoEfectivo notifies it
+          await sandbox.pay(fresh)
+          await eventually(async () => (await shop.pe().listPagoEfectivoNotifications({ cip: fresh, event_type: "cip.paid" })).length > 0, { what: "the renewed CIP's cip.paid stored" })
+          // its notification waits for the order: it is not even resolved while the first holds it
+          const first = await Promise.race([renewedResolved.reached.then(() => "resolved"), new Promise((r) => setTimeout(() => r("waiting"), 5_000))])
+          expect(first).toBe("waiting")
+        } finally {
+          old.release()
+        }
+        await eventually(async () => ((await recordOf(session.data.cip))?.status === "paid" ? true : null), { what: "the replaced CIP captured" })
+        renewedResolved.release()
+        await sandbox.clearFaults()
+        await eventually(async () => ((await recordOf(fresh))?.status === "overpaid" ? true : null), { what: "the renewed CIP overpaid" })
+        await expectCapturedOnceWith(order.id, session.data.cip)
+        const [n] = await shop.pe().listPagoEfectivoNotifications({ cip: fresh, event_type: "cip.paid" })
+        expect(n.status).toBe("processed")
+      })
+
+      it("the renewed CIP paid first captures the order; the replaced one, paid late, is the overpayment", async () => {
+        const { order, old, fresh } = await overpaidOrder()
+        await expectCapturedOnceWith(order.id, fresh)
+        expect((await cipRecords(order.id)).map((r: any) => [r.cip, r.status])).toEqual([
+          [old, "overpaid"],
+          [fresh, "paid"],
+        ])
+        expect(sandbox.live.cips.get(Number(fresh))!.status).toBe("paid")
+      })
+    })
+
+    describe("the reconciliation", () => {
+      const reconcile = () => reconcilePagoEfectivo(getContainer(), { olderThanMinutes: 0 })
+      const lostLatePayment = async () => {
+        const { order, session } = await checkout()
+        await sandbox.expire(session.data.cip)
+        const fresh = await renewedCip(order.id, session.data.cip)
+        // the replaced CIP is paid late and its notification is lost
+        settleLate(session.data.cip)
+        return { order, session, old: session.data.cip as string, fresh }
+      }
+
+      it(`finds a late payment of a replaced CIP whose notification was lost (for ${REPLACED_CIP_WINDOW_DAYS} days after its replacement): the unpaid order is captured with it, once, also when the notification arrives later`, async () => {
+        const { order, session, old, fresh } = await lostLatePayment()
+        // replaced longer ago than the window: not asked about
+        await shop.pe().updatePagoEfectivoCips({ id: (await recordOf(old)).id, replaced_at: new Date(Date.now() - (REPLACED_CIP_WINDOW_DAYS + 1) * 86_400_000) })
+        await reconcile()
+        expect((await recordOf(old)).status).toBe("expired")
+        expect((await shop.orderOf(order.id)).payment_status).not.toBe("captured")
+
+        await shop.pe().updatePagoEfectivoCips({ id: (await recordOf(old)).id, replaced_at: new Date(Date.now() - (REPLACED_CIP_WINDOW_DAYS - 1) * 86_400_000) })
+        const summary = await reconcile()
+        expect(summary.cips.paid).toBe(1)
+        expect((await recordOf(old)).status).toBe("paid")
+        expect((await recordOf(fresh)).status).toBe("deleted")
+        const o = await captured(order.id)
+        expect(o.payment_collections[0].payments).toHaveLength(1)
+        expect(String(o.payment_collections[0].payments[0].data.cip)).toBe(old)
+        expect(Number(o.summary.paid_total)).toBe(199.9)
+
+        // the lost notification arrives after all, and the next run: nothing more
+        expect((await shop.deliver(cipPaid(old, session.id, "LATE-AFTER"))).status).toBe(200)
+        expect((await reconcile()).cips.paid).toBe(0)
+        const notifications = await shop.pe().listPagoEfectivoNotifications({ cip: old, event_type: "cip.paid" })
+        expect(notifications).toHaveLength(1)
+        const again = await shop.orderOf(order.id)
+        expect(again.payment_collections[0].payments).toHaveLength(1)
+        expect(again.payment_collections[0].payments[0].captures).toHaveLength(1)
+      })
+
+      it("finds a late payment of a replaced CIP of an order already paid: recorded as an overpayment, once", async () => {
+        const { order, old, fresh } = await lostLatePayment()
+        await sandbox.pay(fresh)
+        await captured(order.id)
+        expect((await reconcile()).cips.paid).toBe(1)
+        const record = await recordOf(old)
+        expect(record).toMatchObject({ status: "overpaid", refund_status: null })
+        expect((await reconcile()).cips.paid).toBe(0)
+        expect(await recordOf(old)).toMatchObject({ status: "overpaid", paid_at: record.paid_at })
+        const o = await shop.orderOf(order.id)
+        expect(o.payment_collections[0].payments).toHaveLength(1)
+        expect(String(o.payment_collections[0].payments[0].data.cip)).toBe(fresh)
+        expect((await shop.call("GET", "/admin/pagoefectivo/attention")).body.items.find((i: any) => i.kind === "overpayment")).toMatchObject({ cip: old })
       })
     })
   },

@@ -102,6 +102,10 @@ export const FAILPOINTS = {
   booksMidway: "books.midway",
   /** The reconciliation holds its lock and is about to start. */
   reconcileLocked: "reconcile.locked",
+  /** A replaced CIP was paid first: the renewed one is withdrawn at PagoEfectivo, the order not yet captured with the paid one (context: cip, renewed, order_id). */
+  latePaymentCapturing: "late-payment.capturing",
+  /** A CIP notification's target is resolved, not yet applied (context: id, kind, cip). */
+  notificationResolved: "notification.resolved",
   /** A batch of notifications is about to be written (context: `queued()`, how many wait behind it). */
   notificationsWrite: "notifications.write",
 } as const

@@ -9,15 +9,18 @@ import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
  * The refund of an overpayment: a replaced CIP that PagoEfectivo reports paid (see
  * late-payment.ts). The money is not in Medusa's books, so Medusa's refund path (a Refund row on
  * a payment) does not apply: the plugin calls PagoEfectivo's refund endpoint itself, for the
- * CIP's whole amount, under a refundId fixed per CIP (OVERPAYMENT_REFUND_PREFIX + CIP number).
- * PagoEfectivo answers a repeated refundId with the first refund, so however often "Refund
- * overpayment" is pressed (serialized per CIP), and however a call ended (a timeout is pressed
- * again), the CIP is refunded at most once. The result comes in the answer, or later in
- * refund.completed / refund.rejected (settleOverpaymentRefund).
+ * CIP's whole amount, under a refundId fixed per attempt (overpaymentRefundId). PagoEfectivo
+ * answers a repeated refundId with the first refund, so however often "Refund overpayment" is
+ * pressed (serialized per CIP), and however a call ended (a timeout is pressed again), an attempt
+ * refunds at most once. A new attempt (`retry`, a new refundId) is made only once PagoEfectivo
+ * rejected the previous one, which is final: never two live refunds for one overpayment. The
+ * result comes in the answer, or later in refund.completed / refund.rejected
+ * (settleOverpaymentRefund).
  */
 
 export const OVERPAYMENT_REFUND_PREFIX = "peover_"
-export const overpaymentRefundId = (cip: string) => `${OVERPAYMENT_REFUND_PREFIX}${cip}`
+/** peover_<cip> for the first attempt, peover_<cip>_<n> for the n-th retry. */
+export const overpaymentRefundId = (cip: string, attempt = 0) => `${OVERPAYMENT_REFUND_PREFIX}${cip}${attempt > 0 ? `_${attempt}` : ""}`
 export const isOverpaymentRefundId = (refundId: string | null | undefined) => !!refundId && refundId.startsWith(OVERPAYMENT_REFUND_PREFIX)
 
 export type OverpaymentRefundResult =
@@ -25,26 +28,45 @@ export type OverpaymentRefundResult =
   | { status: "not_found" | "not_overpaid"; message: string }
   /** PagoEfectivo refused it (nothing was refunded) or did not answer (press again: same refundId). */
   | { status: "rejected" | "failed" | "requested"; refund_id: string; message: string }
+  /** Refused here: a retry while the current refund is unconfirmed, pending or completed; a plain press on a rejected one. */
+  | { status: "conflict"; refund_id: string; message: string }
 
 const REASON = "Pago de un CIP reemplazado por uno nuevo"
 
-export async function refundOverpayment(container: MedusaContainer, cip: string): Promise<OverpaymentRefundResult> {
-  return container.resolve(Modules.LOCKING).execute(`pagoefectivo:overpayment:${cip}`, () => refundLocked(container, cip), { timeout: 60 })
+/** `retry`: a new refund after PagoEfectivo's final rejection of the previous one (refused otherwise). */
+export async function refundOverpayment(container: MedusaContainer, cip: string, { retry = false }: { retry?: boolean } = {}): Promise<OverpaymentRefundResult> {
+  return container.resolve(Modules.LOCKING).execute(`pagoefectivo:overpayment:${cip}`, () => refundLocked(container, cip, retry), { timeout: 60 })
 }
 
-async function refundLocked(container: MedusaContainer, cip: string): Promise<OverpaymentRefundResult> {
+async function refundLocked(container: MedusaContainer, cip: string, retry: boolean): Promise<OverpaymentRefundResult> {
   const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
   const [record] = await pe.listPagoEfectivoCips({ cip })
   if (!record) return { status: "not_found", message: `No CIP ${cip} of a renewed order` }
   if (record.status !== "overpaid") return { status: "not_overpaid", message: `CIP ${cip} is ${record.status}, not an overpayment` }
-  const refundId = overpaymentRefundId(cip)
-  if (record.refund_status === "pending" || record.refund_status === "completed") {
-    return { status: record.refund_status, refund_id: refundId, already: true }
+  const attempt = Number(record.refund_attempt ?? 0)
+  const current = record.refund_id ?? overpaymentRefundId(cip, attempt)
+  const status = record.refund_status
+  if (retry && status !== "rejected") {
+    const why =
+      status === "completed"
+        ? "is completed: the overpayment is refunded"
+        : status === "pending"
+          ? "is still pending at PagoEfectivo"
+          : status === "requested"
+            ? "is not confirmed yet (PagoEfectivo did not answer): press Refund overpayment to ask again under the same refund"
+            : "was not rejected by PagoEfectivo: press Refund overpayment"
+    return { status: "conflict", refund_id: current, message: `A new refund is made only after PagoEfectivo rejects the previous one; refund ${current} ${why}` }
   }
+  if (!retry && (status === "pending" || status === "completed")) return { status, refund_id: current, already: true }
+  if (!retry && status === "rejected") {
+    return { status: "conflict", refund_id: current, message: `PagoEfectivo rejected refund ${current} (${record.refund_error ?? "no reason given"}); ask for a new refund with retry` }
+  }
+  const next = retry ? attempt + 1 : attempt
+  const refundId = overpaymentRefundId(cip, next)
   // recorded before the call: a crash mid-call leaves "requested", and the next press asks again
   // under the same refundId
-  await pe.updatePagoEfectivoCips({ id: record.id, refund_id: refundId, refund_status: "requested", refund_error: null })
+  await pe.updatePagoEfectivoCips({ id: record.id, refund_id: refundId, refund_attempt: next, refund_status: "requested", refund_error: null, refund_reference: null })
   try {
     const { data } = await pe.client().createRefund({
       cip,

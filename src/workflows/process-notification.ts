@@ -14,17 +14,19 @@ import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
 import { type RefundResultOutcome, applyRefundResultWorkflow } from "./refund-result"
 import { cancelExpiredSessionStep } from "./steps/cancel-expired-session"
-import { lateCipTarget, recordLatePaymentStep } from "./late-payment"
+import { confirmCapturedStep } from "./steps/confirm-captured"
+import { applyLatePaymentStep, lateCipTarget, latePaymentLockKey } from "./late-payment"
 import { isOverpaymentRefundId, settleOverpaymentRefund } from "./overpayment"
 import { markRenewedCipPaidStep, renewOnExpiryStep } from "./renew-cip"
 
+import { FAILPOINTS, failpoint } from "../lib/failpoints"
 import { isPagoEfectivoProvider } from "../lib/pagoefectivo/provider-id"
 export { PROVIDER_ID_PREFIX, isPagoEfectivoProvider } from "../lib/pagoefectivo/provider-id"
 
 export type NotificationTarget =
   | { kind: "cip.paid"; notification_id: string; session_id: string; amount: number }
   | { kind: "cip.expired"; notification_id: string; session_id: string; order_id: string | null; cancel_order: boolean }
-  /** A cip.paid of a CIP that a renewal replaced: an overpayment, never captured (see late-payment.ts). */
+  /** A cip.paid of a CIP that a renewal replaced (or of a renewed CIP withdrawn): captured or an overpayment (see late-payment.ts). */
   | { kind: "cip.late_paid"; notification_id: string; cip: string; order_id: string }
   /** The result of an overpayment's refund (see overpayment.ts). */
   | { kind: "overpayment.refund"; notification_id: string; refund_id: string; status: "completed" | "rejected"; reference_id: string | null; reason: string | null }
@@ -55,7 +57,9 @@ export const resolveNotificationTargetStep = createStep(
         reason: n.data.reason ?? null,
       })
     }
-    return new StepResponse<NotificationTarget>(await resolveCipTarget(container, pe, id, n))
+    const target = await resolveCipTarget(container, pe, id, n)
+    await failpoint(FAILPOINTS.notificationResolved, { id, kind: target.kind, cip: n.data.cip })
+    return new StepResponse<NotificationTarget>(target)
   }
 )
 
@@ -75,7 +79,9 @@ async function resolveCipTarget(
     filters: { id: sessionId },
   })
   const session = sessions[0]
-  if (!session) {
+  // a replaced CIP (its session deleted), or a renewed CIP withdrawn (its session now holds the
+  // replaced CIP that was paid first)
+  if (!session || String((session.data as Record<string, unknown>)?.cip) !== n.data.cip) {
     const late = await lateCipTarget(pe, id, n)
     if (late) return late
   }
@@ -116,22 +122,6 @@ async function resolveCipTarget(
   }
   return { kind: "cip.expired", notification_id: id, session_id: sessionId, order_id: orderId, cancel_order: cancelOrder }
 }
-
-/**
- * After Medusa's processPaymentWorkflow for a cip.paid: the payment is captured, or this throws
- * (the notification is then marked failed and applied again by its redelivery or the
- * reconciliation). Medusa's workflow succeeds without capturing when the provider could not read
- * the CIP at that moment (authorizePayment answers pending_authorization then).
- */
-export const confirmCapturedStep = createStep("pagoefectivo-confirm-captured", async ({ session_id }: { session_id: string }, { container }) => {
-  const query = container.resolve(ContainerRegistrationKeys.QUERY)
-  const { data } = await query.graph({ entity: "payment_session", fields: ["id", "status", "payment.captured_at"], filters: { id: session_id } })
-  const session = data[0] as { status?: string; payment?: { captured_at?: unknown } | null } | undefined
-  if (!session?.payment?.captured_at) {
-    throw new Error(`payment session ${session_id} is ${session?.status ?? "unknown"}, not captured, after cip.paid: PagoEfectivo could not confirm the payment yet; it is applied again`)
-  }
-  return new StepResponse(null)
-})
 
 export { cancelExpiredSessionStep }
 
@@ -217,7 +207,7 @@ export const processPagoEfectivoNotificationWorkflow = createWorkflow(
 
     when("pagoefectivo-cip-late-paid", { target }, ({ target }) => target.kind === "cip.late_paid").then(() => {
       const cipInput = transform({ target }, ({ target }) => ({ cip: (target as Extract<NotificationTarget, { kind: "cip.late_paid" }>).cip }))
-      recordLatePaymentStep(cipInput)
+      applyLatePaymentStep(cipInput)
     })
 
     when("pagoefectivo-overpayment-refund", { target }, ({ target }) => target.kind === "overpayment.refund").then(() => {
@@ -256,14 +246,18 @@ export const processPagoEfectivoNotificationWorkflow = createWorkflow(
  */
 export async function applyNotification(container: MedusaContainer, id: string): Promise<void> {
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
+  const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
   try {
-    const { result } = await processPagoEfectivoNotificationWorkflow(container).run({ input: { id } })
+    const run = async () => (await processPagoEfectivoNotificationWorkflow(container).run({ input: { id } })).result
+    // a cip.paid of a renewed order's CIP: one at a time per order (the replaced and the renewed
+    // CIP can both be paid; see late-payment.ts), also against a renewal
+    const stored = await pe.retrievePagoEfectivoNotification(id, { select: ["event_type", "cip"] })
+    const lockKey = stored.event_type === "cip.paid" && stored.cip ? await latePaymentLockKey(pe, stored.cip) : null
+    const result = lockKey ? await container.resolve(Modules.LOCKING).execute(lockKey, run, { timeout: 120 }) : await run()
     logger.info(`pagoefectivo: notification ${id} → ${result.kind}${"reason" in result ? ` (${result.reason})` : ""}`)
   } catch (e) {
     const message = (e as Error)?.message ?? String(e)
     logger.error(`pagoefectivo: notification ${id} failed: ${message}`)
-    await container
-      .resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
-      .updatePagoEfectivoNotifications({ id, status: "failed", error: message.slice(0, 1000) })
+    await pe.updatePagoEfectivoNotifications({ id, status: "failed", error: message.slice(0, 1000) })
   }
 }

@@ -36,6 +36,13 @@ export type ReconcileSummary = {
 }
 
 const LOCK_KEY = "pagoefectivo:reconcile"
+/**
+ * How long after its replacement a replaced CIP is still searched for a late payment: it had
+ * expired at PagoEfectivo, so a payment can only be one settled late by an agent or bank, which
+ * PagoEfectivo reports within days; a week covers weekends and holidays while keeping every run's
+ * search small.
+ */
+export const REPLACED_CIP_WINDOW_DAYS = 7
 /** `skipped` of a run that did nothing because another worker held the lock. */
 export const SKIPPED_LOCKED = "another worker is reconciling"
 
@@ -48,7 +55,9 @@ export const SKIPPED_LOCKED = "another worker is reconciling"
  * 2. notifications stored but not applied (received, failed, deferred): processed again;
  * 3. automatic refunds of returns whose run died mid-way: run again (never twice: refundOnce);
  * 4. CIPs of sessions still waiting for payment: /cips/search in batches of 100; a paid or expired
- *    one goes through the same path as its notification (stored once under the same key);
+ *    one goes through the same path as its notification (stored once under the same key); then
+ *    the CIPs that a renewal replaced (or withdrew) in the last REPLACED_CIP_WINDOW_DAYS, the same
+ *    way: a paid one is captured or recorded as an overpayment, as its cip.paid would have been;
  * 5. the sweep: every order whose books disagree with its refund records (a rejected refund still
  *    counted after a crash mid-undo, a refund PagoEfectivo has that Medusa never booked on the
  *    order, a summary or refunded amount that lost an update) is converged (src/workflows/books/).
@@ -84,6 +93,41 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
   }
 
   const stop = { reason: null as string | null }
+  /**
+   * Asks PagoEfectivo about CIPs (number → its transactionCode) in one search and applies a paid
+   * (or, for `paid or expired`, expired) one through the path of its notification, stored once
+   * under the same key: a notification arriving later is a duplicate.
+   */
+  const recoverCips = async (transactionCodes: Map<string, string>, look: "paid" | "paid or expired") => {
+    let found: CipSearchItem[] = []
+    try {
+      found = await pe.client().searchCips([...transactionCodes.keys()], { logContext: { purpose: "reconcile" } })
+    } catch (e) {
+      summary.cips.errors += transactionCodes.size
+      noteStop(stop, e)
+      logger.warn(`pagoefectivo reconcile: CIP search failed: ${(e as Error).message}`)
+      return
+    }
+    summary.cips.checked += transactionCodes.size
+    await forEachLimited(found, concurrency, async (item) => {
+      const transactionCode = transactionCodes.get(item.cip)
+      const state = cipState(item.status, item.statusName ?? undefined)
+      if (!transactionCode || (state !== "paid" && (look === "paid" || state !== "expired"))) return
+      const notification = {
+        eventType: state === "paid" ? "cip.paid" : "cip.expired",
+        operationNumber: "reconciliation",
+        data: { cip: item.cip, currency: item.currency, amount: item.amount, transactionCode, paymentDate: item.datePayment ?? null },
+      } as Notification
+      try {
+        const recorded = await pe.recordNotification(notification)
+        if (!recorded.duplicate || recorded.status !== "processed") await applyNotification(container, recorded.id)
+        state === "paid" ? summary.cips.paid++ : summary.cips.expired++
+      } catch (e) {
+        summary.cips.errors++
+        logger.warn(`pagoefectivo reconcile: CIP ${item.cip}: ${(e as Error).message}`)
+      }
+    })
+  }
   try {
     await failpoint(FAILPOINTS.reconcileLocked)
     // 1. refunds
@@ -149,41 +193,24 @@ export async function reconcilePagoEfectivo(container: MedusaContainer, opts: Re
       const sessions = await waitingSessions(container, afterSession, pageSize, olderThan)
       if (!sessions.length) break
       afterSession = sessions[sessions.length - 1].id
-      const byCip = new Map(sessions.map((s) => [String(s.data.cip), s]))
-      let found: CipSearchItem[] = []
-      try {
-        found = await pe.client().searchCips([...byCip.keys()], { logContext: { purpose: "reconcile" } })
-      } catch (e) {
-        summary.cips.errors += byCip.size
-        noteStop(stop, e)
-        logger.warn(`pagoefectivo reconcile: CIP search failed: ${(e as Error).message}`)
-        continue
-      }
-      summary.cips.checked += byCip.size
-      await forEachLimited(found, concurrency, async (item) => {
-        const session = byCip.get(item.cip)
-        const state = cipState(item.status, item.statusName ?? undefined)
-        if (!session || (state !== "paid" && state !== "expired")) return
-        const notification = {
-          eventType: state === "paid" ? "cip.paid" : "cip.expired",
-          operationNumber: "reconciliation",
-          data: {
-            cip: item.cip,
-            currency: item.currency,
-            amount: item.amount,
-            transactionCode: session.id,
-            paymentDate: item.datePayment ?? null,
-          },
-        } as Notification
-        try {
-          const recorded = await pe.recordNotification(notification)
-          if (!recorded.duplicate || recorded.status !== "processed") await applyNotification(container, recorded.id)
-          state === "paid" ? summary.cips.paid++ : summary.cips.expired++
-        } catch (e) {
-          summary.cips.errors++
-          logger.warn(`pagoefectivo reconcile: CIP ${item.cip}: ${(e as Error).message}`)
-        }
-      })
+      await recoverCips(new Map(sessions.map((s) => [String(s.data.cip), s.id])), "paid or expired")
+    }
+
+    // 4b. replaced CIPs paid late whose notification was lost (REPLACED_CIP_WINDOW_DAYS)
+    let afterReplaced: string | null = null
+    while (!stop.reason) {
+      const replaced = await pe.listPagoEfectivoCips(
+        {
+          status: ["expired", "deleted"],
+          replaced_at: { $gt: new Date(Date.now() - REPLACED_CIP_WINDOW_DAYS * 86_400_000) },
+          updated_at: { $lt: new Date(Date.now() - olderThan * 60_000) },
+          ...(afterReplaced ? { id: { $gt: afterReplaced } } : {}),
+        },
+        { select: ["id", "cip", "session_id"], take: pageSize, order: { id: "ASC" } }
+      )
+      if (!replaced.length) break
+      afterReplaced = replaced[replaced.length - 1].id
+      await recoverCips(new Map(replaced.map((r) => [r.cip, r.session_id])), "paid")
     }
 
     // 5. the sweep: books that disagree with their records (it asks PagoEfectivo nothing, so it

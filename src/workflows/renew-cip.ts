@@ -44,16 +44,16 @@ export const renewalLockKey = (orderId: string) => `pagoefectivo:cip-renewal:${o
 
 type Session = { id: string; provider_id: string; status: string; amount: unknown; currency_code: string; data: Record<string, unknown> | null; created_at: string | Date }
 type Address = { phone?: string | null; country_code?: string | null } | null
-type OrderRow = {
+export type OrderRow = {
   id: string
   status: string
   email?: string | null
   billing_address?: Address
   shipping_address?: Address
-  payment_collections?: { id: string; payment_sessions?: Session[] | null; payments?: { provider_id: string; captured_at?: unknown }[] | null }[] | null
+  payment_collections?: { id: string; payment_sessions?: Session[] | null; payments?: { provider_id: string; captured_at?: unknown; data?: Record<string, unknown> | null }[] | null }[] | null
 }
 
-const ORDER_FIELDS = [
+export const ORDER_FIELDS = [
   "id",
   "status",
   "email",

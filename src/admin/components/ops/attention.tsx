@@ -37,6 +37,7 @@ export const AttentionQueue = () => {
       if (action === "check") return { action, body: await post<{ outcome: CheckOutcome }>(`/admin/pagoefectivo/refunds/${item.refund_id}/check`) }
       if (action === "retry_return") return { action, body: await post(`/admin/pagoefectivo/returns/${item.return_id}/refund`) }
       if (action === "refund_overpayment") return { action, body: await post(`/admin/pagoefectivo/overpayments/${item.cip}/refund`) }
+      if (action === "retry_overpayment_refund") return { action, body: await post(`/admin/pagoefectivo/overpayments/${item.cip}/refund`, { retry: true }) }
       return { action, body: await post<{ outcome: string }>(`/admin/pagoefectivo/notifications/${item.notification_id}/record`) }
     },
     onSuccess: ({ action, body }) => {
@@ -45,7 +46,7 @@ export const AttentionQueue = () => {
         const message = t(`pagoefectivo.toasts.${outcome}`)
         outcome === "completed" ? toast.success(message) : outcome === "open" ? toast.info(message) : toast.warning(message)
       } else if (action === "retry_return") toast.success(t("pagoefectivo.returns.retried"))
-      else if (action === "refund_overpayment") toast.success(t("pagoefectivo.ops.attention.overpaymentRefunded"))
+      else if (action === "refund_overpayment" || action === "retry_overpayment_refund") toast.success(t("pagoefectivo.ops.attention.overpaymentRefunded"))
       else toast.success(t((body as { outcome: string }).outcome === "duplicate" ? "pagoefectivo.ops.attention.recordedAlready" : "pagoefectivo.ops.attention.recorded"))
     },
     onError: (e) => toast.error(t("pagoefectivo.toasts.error", { message: messageOf(e) })),

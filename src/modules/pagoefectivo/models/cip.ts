@@ -1,6 +1,6 @@
 import { model } from "@medusajs/framework/utils"
 
-export const CIP_RECORD_STATUSES = ["pending", "expired", "paid", "overpaid"] as const
+export const CIP_RECORD_STATUSES = ["pending", "expired", "paid", "overpaid", "deleted"] as const
 export type CipRecordStatus = (typeof CIP_RECORD_STATUSES)[number]
 
 export const OVERPAYMENT_REFUND_STATUSES = ["requested", "pending", "completed", "rejected", "failed"] as const
@@ -12,8 +12,11 @@ export type OverpaymentRefundStatus = (typeof OVERPAYMENT_REFUND_STATUSES)[numbe
  * and what a late payment of an old CIP belongs to, are kept here.
  *
  * status: pending (payable) → expired | paid; a CIP paid while another CIP of its order had
- * already been captured is `overpaid`: that money is never captured on the order, it waits for
- * one press of "Refund overpayment" (refund_id is fixed per CIP, so PagoEfectivo refunds it once).
+ * already been captured (or is paid, and is the one captured) is `overpaid`: that money is never
+ * captured on the order, it waits for one press of "Refund overpayment" (refund_id is fixed per
+ * attempt, so PagoEfectivo refunds it at most once per attempt, and a new attempt is made only
+ * after PagoEfectivo's final rejection of the previous one). A renewed CIP withdrawn because the
+ * replaced one was paid first (and captured) is `deleted` (deleted at PagoEfectivo).
  */
 const PagoEfectivoCip = model
   .define({ name: "PagoEfectivoCip", tableName: "pagoefectivo_cip" }, {
@@ -40,6 +43,8 @@ const PagoEfectivoCip = model
     paid_at: model.dateTime().nullable(),
     /** A late payment: the refund of the overpaid money (PagoEfectivo's refundId and its result). */
     refund_id: model.text().nullable(),
+    /** Which attempt refund_id is: 0 for the first (peover_<cip>), n for the n-th retry (peover_<cip>_<n>). */
+    refund_attempt: model.number().default(0),
     refund_status: model.enum([...OVERPAYMENT_REFUND_STATUSES]).nullable(),
     refund_reference: model.text().nullable(),
     refund_error: model.text().nullable(),

@@ -15,9 +15,10 @@ const Query = z.object(pagingShape).strict()
  * check → POST /admin/pagoefectivo/refunds/:refund_id/check; mark_transferred / mark_failed →
  * …/complete and …/fail; retry_return → POST /admin/pagoefectivo/returns/:return_id/refund;
  * record → POST /admin/pagoefectivo/notifications/:notification_id/record;
- * refund_overpayment → POST /admin/pagoefectivo/overpayments/:cip/refund.
+ * refund_overpayment → POST /admin/pagoefectivo/overpayments/:cip/refund;
+ * retry_overpayment_refund → the same with { retry: true }.
  */
-export type AttentionAction = "check" | "mark_transferred" | "mark_failed" | "retry_return" | "record" | "refund_overpayment"
+export type AttentionAction = "check" | "mark_transferred" | "mark_failed" | "retry_return" | "record" | "refund_overpayment" | "retry_overpayment_refund"
 
 /** A queue row: the query's row (see AttentionRow), its time as ISO, and the actions it offers. */
 export type AttentionItem = Omit<AttentionRow, "at" | "at_text"> & {
@@ -45,8 +46,8 @@ function actionsOf(r: AttentionRow): AttentionAction[] {
     case "outside":
       return ["record"]
     case "overpayment":
-      // pending: PagoEfectivo has it; rejected: refused for good under this CIP's refundId
-      return r.status === "pending" || r.status === "rejected" ? [] : ["refund_overpayment"]
+      // pending: PagoEfectivo has it; rejected (final): a new refund under the next refundId
+      return r.status === "pending" ? [] : r.status === "rejected" ? ["retry_overpayment_refund"] : ["refund_overpayment"]
   }
 }
 

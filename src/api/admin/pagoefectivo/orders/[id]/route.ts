@@ -2,6 +2,7 @@ import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
 import { z } from "zod"
 import { PAGOEFECTIVO_MODULE } from "../../../../../modules/pagoefectivo"
+import type { CipRecordStatus } from "../../../../../modules/pagoefectivo/models/cip"
 import type { RefundRequestStatus } from "../../../../../modules/pagoefectivo/models/refund-request"
 import type PagoEfectivoModuleService from "../../../../../modules/pagoefectivo/service"
 import { isPagoEfectivoProvider } from "../../../../../workflows/process-notification"
@@ -32,7 +33,7 @@ export type CipHistoryView = {
   /** 0: the checkout's CIP; n: the n-th fresh one. */
   sequence: number
   /** pending (payable), expired, paid, overpaid (paid after it was replaced: refunded apart, never captured). */
-  status: "pending" | "expired" | "paid" | "overpaid"
+  status: CipRecordStatus
   /** Replaced by a fresh CIP (renewed). */
   renewed: boolean
   /** Who asked for this fresh CIP: "expiry" (cip.expired) or "shopper"; null for the checkout's. */

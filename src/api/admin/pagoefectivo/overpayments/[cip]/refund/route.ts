@@ -5,8 +5,8 @@ import { type OverpaymentRefundResult, refundOverpayment } from "../../../../../
 import { parseOr400, sendConflict } from "../../../orders/view"
 
 const Params = z.object({ cip: z.string().regex(/^\d{1,20}$/, "must be a CIP number") })
-/** No input: the whole overpaid amount is refunded. */
-const Body = z.object({}).strict()
+/** The whole overpaid amount is refunded; `retry`: a new refund once PagoEfectivo rejected the previous one. */
+const Body = z.object({ retry: z.boolean().optional() }).strict()
 
 export type AdminPagoEfectivoOverpaymentRefundResponse = { refund: Extract<OverpaymentRefundResult, { refund_id: string }> }
 
@@ -15,12 +15,15 @@ export type AdminPagoEfectivoOverpaymentRefundResponse = { refund: Extract<Overp
  * late payment of a replaced CIP through PagoEfectivo's refund endpoint (src/workflows/overpayment.ts),
  * once whatever the presses. 200 with the refund (pending, completed; `already` when an earlier
  * press made it); 404 for a CIP that is no overpayment of this store; 409 when PagoEfectivo
- * refused it; 502 when PagoEfectivo did not answer (press again: the same refund is asked for).
+ * refused it, for a plain press on a rejected refund, and for `retry: true` while the current
+ * refund is unconfirmed, pending or completed; 502 when PagoEfectivo did not answer (press again:
+ * the same refund is asked for). `retry: true` after a rejection asks for a new refund under the
+ * next refundId (peover_<cip>_<n>).
  */
 export const POST = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfectivoOverpaymentRefundResponse>) => {
   const { cip } = parseOr400(Params, req.params, "path")
-  parseOr400(Body, req.body ?? {}, "body")
-  const result = await refundOverpayment(req.scope, cip)
+  const { retry } = parseOr400(Body, req.body ?? {}, "body")
+  const result = await refundOverpayment(req.scope, cip, { retry })
   switch (result.status) {
     case "not_found":
     case "not_overpaid":
@@ -28,6 +31,8 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfec
     case "failed":
     case "rejected":
       return sendConflict(res, `PagoEfectivo refused the refund of CIP ${cip}'s overpayment: ${result.message}`)
+    case "conflict":
+      return sendConflict(res, result.message)
     case "requested":
       res.status(502).json({ type: "bad_gateway", message: `PagoEfectivo did not answer the refund of CIP ${cip}'s overpayment; press again (it is refunded at most once): ${result.message}` } as never)
       return
