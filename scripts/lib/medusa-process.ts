@@ -146,9 +146,14 @@ export type SpawnMedusaOptions = {
   logFile: string
 }
 
-/** Starts `medusa <args>` with stdout and stderr appended to `logFile` (truncated first). */
+/**
+ * Starts `medusa <args>` with stdout and stderr appended to `logFile` (truncated first). Node's own
+ * flags for it, such as `--cpu-prof --cpu-prof-dir=/tmp/prof` (which NODE_OPTIONS refuses), come
+ * from MEDUSA_NODE_ARGS, space-separated.
+ */
 export function spawnMedusa(opts: SpawnMedusaOptions): GroupChild {
-  return spawnLogged(process.execPath, [medusaCli(), ...opts.args], opts, `medusa ${opts.args.join(" ")}`)
+  const nodeArgs = (opts.env.MEDUSA_NODE_ARGS ?? "").split(" ").filter(Boolean)
+  return spawnLogged(process.execPath, [...nodeArgs, medusaCli(), ...opts.args], opts, `medusa ${opts.args.join(" ")}`)
 }
 
 /** Starts any command the same way (its own process group, output in `logFile`). */

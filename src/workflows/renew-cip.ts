@@ -197,7 +197,7 @@ export const renewCipWorkflow = createWorkflow("pagoefectivo-renew-cip", (input:
 export const renewOnExpiryStep = createStep("pagoefectivo-renew-on-expiry", async ({ order_id }: { order_id: string }, { container }) => {
   const outcome = await renewOrderCip(container, order_id, "expiry")
   if (outcome.kind === "renewed" || outcome.kind === "current") await emailRenewedCip(container, order_id)
-  if (outcome.kind === "exhausted") await markCip(container, order_id, "expired")
+  if (outcome.kind === "exhausted") await markCip(container, { order_id }, "expired")
   return new StepResponse({ outcome: outcome.kind, cancel_order: outcome.kind === "exhausted" || outcome.kind === "not_renewable" })
 })
 
@@ -210,10 +210,10 @@ export async function emailRenewedCip(container: MedusaContainer, orderId: strin
   }
 }
 
-/** Marks the order's pending CIP record (if it has records) paid or expired. */
-async function markCip(container: MedusaContainer, orderId: string, status: "paid" | "expired", sessionId?: string) {
+/** The pending CIP records matching `filters` show `status`, as of now. */
+async function markCip(container: MedusaContainer, filters: { order_id: string } | { session_id: string }, status: "paid" | "expired") {
   const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
-  const records = await pe.listPagoEfectivoCips({ order_id: orderId, status: "pending", ...(sessionId ? { session_id: sessionId } : {}) })
+  const records = await pe.listPagoEfectivoCips({ ...filters, status: "pending" }, { select: ["id"] })
   if (!records.length) return
   const now = new Date()
   await pe.updatePagoEfectivoCips(records.map((r) => ({ id: r.id, status, ...(status === "paid" ? { paid_at: now } : { expired_at: now }) })))
@@ -221,8 +221,6 @@ async function markCip(container: MedusaContainer, orderId: string, status: "pai
 
 /** After a cip.paid captured a session: its CIP record (a renewed order's) shows paid. */
 export const markRenewedCipPaidStep = createStep("pagoefectivo-mark-renewed-cip-paid", async ({ session_id }: { session_id: string }, { container }) => {
-  const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
-  const [record] = await pe.listPagoEfectivoCips({ session_id, status: "pending" })
-  if (record) await markCip(container, record.order_id, "paid", session_id)
+  await markCip(container, { session_id }, "paid")
   return new StepResponse(null)
 })
