@@ -1,6 +1,6 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { emailCip } from "../workflows/cip-emails"
+import { emailCip } from "../workflows/send-cip-email"
 
 /**
  * An order placed while its CIP is unpaid: the shopper gets the CIP by email (code, amount,

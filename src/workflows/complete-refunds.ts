@@ -2,7 +2,7 @@ import { WorkflowResponse, createWorkflow, transform } from "@medusajs/framework
 import { emitEventStep } from "@medusajs/medusa/core-flows"
 import { PAGOEFECTIVO_EVENTS } from "../lib/pagoefectivo/events"
 import { type CompletionsInput, completeRefundRecordsStep } from "./steps/complete-refund-records"
-import { eventData } from "./steps/refund-event-data"
+import { eventData } from "../lib/refunds/event-data"
 
 /**
  * PagoEfectivo completed these refunds: the completion alone, for many refunds in one run. A

@@ -1,7 +1,7 @@
 import { StepResponse, createStep } from "@medusajs/framework/workflows-sdk"
 import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
-import { type BooksKey, booksOf, convergeEach } from "../books/converge"
+import { type BooksKey, booksOf, convergeEach } from "../../lib/books/converge"
 
 export type ConvergeBooksInput = {
   /** The books of these refunds (their records say whose)… */

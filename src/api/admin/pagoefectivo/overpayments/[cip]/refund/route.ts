@@ -1,7 +1,7 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
 import { z } from "zod"
-import { type OverpaymentRefundResult, refundOverpayment } from "../../../../../../workflows/overpayment"
+import { type OverpaymentRefundResult, refundOverpayment } from "../../../../../../lib/renewal/overpayment"
 import { parseOr400, sendConflict } from "../../../orders/view"
 
 const Params = z.object({ cip: z.string().regex(/^\d{1,20}$/, "must be a CIP number") })

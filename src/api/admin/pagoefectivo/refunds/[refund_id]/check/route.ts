@@ -1,7 +1,7 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { z } from "zod"
 import { AWAITING_GATEWAY_STATUSES, DEAD_STATUSES, leaseHeld } from "../../../../../../modules/pagoefectivo/ledger"
-import { reconcileRefund } from "../../../../../../workflows/reconcile"
+import { reconcileRefund } from "../../../../../../lib/reconciliation/reconcile"
 import { type RefundView, parseOr400, refundRecordOf, refundView, sendConflict } from "../../../orders/view"
 
 /** No input: an empty JSON object (or no body) only. */

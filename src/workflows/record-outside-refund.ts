@@ -9,9 +9,9 @@ import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type { RefundRecord } from "../modules/pagoefectivo/ledger"
 import type { OutsideRefund } from "../modules/pagoefectivo/outside-refunds"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { booksKeyOf, convergeBooks } from "./books/converge"
+import { booksKeyOf, convergeBooks } from "../lib/books/converge"
 import { convergeBooksStep } from "./steps/converge-books"
-import { eventData } from "./steps/refund-event-data"
+import { eventData } from "../lib/refunds/event-data"
 
 /**
  * Refunds made in PagoEfectivo's own panel (not through Medusa): PagoEfectivo notifies them with

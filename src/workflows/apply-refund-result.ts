@@ -3,7 +3,7 @@ import { emitEventStep } from "@medusajs/medusa/core-flows"
 import { PAGOEFECTIVO_EVENTS } from "../lib/pagoefectivo/events"
 import { DEAD_STATUSES } from "../modules/pagoefectivo/ledger"
 import { convergeBooksStep } from "./steps/converge-books"
-import { eventData } from "./steps/refund-event-data"
+import { eventData } from "../lib/refunds/event-data"
 import { reopenRefundRequestsStep } from "./steps/reopen-refund-requests"
 import { type RefundResultInput, type RefundResultOutcome, settleRefundRecordStep } from "./steps/settle-refund-record"
 

@@ -9,13 +9,13 @@
 import type { BigNumberInput, MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MathBN, Modules } from "@medusajs/framework/utils"
 import { createOrderCreditLinesWorkflow } from "@medusajs/medusa/core-flows"
-import { forEachLimited } from "../../lib/concurrency"
-import { FAILPOINTS, failpoint } from "../../lib/failpoints"
+import { forEachLimited } from "../concurrency"
+import { FAILPOINTS, failpoint } from "../failpoints"
 import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
 import type { RefundRecord } from "../../modules/pagoefectivo/ledger"
 import type { MedusaShapeCheck } from "../../modules/pagoefectivo/medusa-shapes"
 import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
-import { isPagoEfectivoProvider } from "../../lib/pagoefectivo/provider-id"
+import { isPagoEfectivoProvider } from "../pagoefectivo/provider-id"
 import { type RowPlan, type Totals, creditLineAmount, planRowChanges, refundedAmount, summaryTotals, summaryValue } from "./plan"
 
 /** Whose books: an order's, or a payment collection's when no order owns it. */
