@@ -1,6 +1,6 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { emailCip } from "../workflows/send-cip-email"
+import { emailCip } from "../lib/cip-emails/email-cip"
 
 /**
  * An order placed while its CIP is unpaid: the shopper gets the CIP by email (code, amount,

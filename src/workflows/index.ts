@@ -22,8 +22,9 @@ export { reconcilePagoEfectivo, reconcileRefund } from "../lib/reconciliation/re
 export type { ReconcileOptions, ReconcileSummary } from "../lib/reconciliation/reconcile"
 export { runReconciliation } from "../lib/reconciliation/runs"
 
-export { recordOutsideRefundWorkflow, recordOutsideRefund } from "./record-outside-refund"
-export type { OutsideRefundResult } from "./record-outside-refund"
+export { recordOutsideRefundWorkflow } from "./record-outside-refund"
+export { recordOutsideRefund } from "../lib/refunds/outside-refund"
+export type { OutsideRefundResult } from "../lib/refunds/outside-refund"
 
 export { refundOnce } from "../lib/refunds/refund-once"
 export type { RefundOnceInput, RefundOnceResult } from "../lib/refunds/refund-once"

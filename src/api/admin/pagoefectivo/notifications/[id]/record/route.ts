@@ -1,7 +1,7 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
 import { z } from "zod"
-import { recordOutsideRefund } from "../../../../../../workflows/record-outside-refund"
+import { recordOutsideRefund } from "../../../../../../lib/refunds/outside-refund"
 import { ID_PATTERN, type RefundView, parseOr400, refundView, sendConflict } from "../../../orders/view"
 
 const Params = z.object({ id: z.string().regex(ID_PATTERN, "must be a notification id") })
