@@ -1,7 +1,9 @@
 import { model } from "@medusajs/framework/utils"
 
-export const REFUND_RECORD_STATUSES = ["requested", "pending", "verifying", "awaiting_transfer", "completed", "rejected", "failed"] as const
-export type RefundRecordStatus = (typeof REFUND_RECORD_STATUSES)[number]
+import { REFUND_RECORD_STATUSES } from "../../../lib/refund-status"
+
+export { REFUND_RECORD_STATUSES } from "../../../lib/refund-status"
+export type { RefundRecordStatus } from "../../../lib/refund-status"
 
 /**
  * The durable record of every refund sent (or about to be sent) to PagoEfectivo, one per Medusa
