@@ -10,7 +10,7 @@ import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
  * PagoEfectivo took money for a code the order no longer pays with: that money is never captured
  * on the order (the order's payment collection holds the fresh CIP's session alone, so Medusa's
  * books never show more than the order's total); it is recorded as an overpayment, shown in the
- * PagoEfectivo page's needs-attention queue and refunded with one press (src/workflows/overpayment.ts).
+ * PagoEfectivo page's needs-attention queue and refunded with one press (src/lib/renewal/overpayment.ts).
  */
 export type LateCipTarget =
   | { kind: "ignore"; notification_id: string; reason: string }

@@ -4,7 +4,7 @@
  * module). Every path that changes a verdict or Medusa's books ends here: refund results
  * (notification, reconciliation, "Check status now", manual settle), the provider's failure path,
  * Medusa's `payment.refunded`, and the reconciliation's sweep. Running it twice, or on two workers
- * at once, gives the same books. See src/workflows/books/plan.ts for the rules.
+ * at once, gives the same books. See src/lib/books/plan.ts for the rules.
  */
 import type { BigNumberInput, MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MathBN, Modules } from "@medusajs/framework/utils"

@@ -51,7 +51,7 @@ export const SKIPPED_LOCKED = "another worker is reconciling"
  *    one goes through the same path as its notification (stored once under the same key);
  * 5. the sweep: every order whose books disagree with its refund records (a rejected refund still
  *    counted after a crash mid-undo, a refund PagoEfectivo has that Medusa never booked on the
- *    order, a summary or refunded amount that lost an update) is converged (src/workflows/books/).
+ *    order, a summary or refunded amount that lost an update) is converged (src/lib/books/).
  * Pages of `pageSize` keep memory flat whatever the backlog; at most `concurrency` calls are in
  * flight; a 429 the client could not wait out ends the run (the next run resumes). A lock keeps
  * two workers from running it at once; every step is idempotent anyway.

@@ -15,7 +15,7 @@ import { recordOutsideRefundWorkflow } from "../../workflows/record-outside-refu
  * as `unmatched`. Recording one in Medusa ("Record in Medusa" on the admin's PagoEfectivo page, or
  * automatically with the option recordOutsideRefunds) calls PagoEfectivo for nothing: it writes the
  * refund's record (origin "outside", completed, PagoEfectivo's refundId as its refund id), and the
- * same convergence as every other refund (src/workflows/books/) writes Medusa's Refund row (its id
+ * same convergence as every other refund (src/lib/books/) writes Medusa's Refund row (its id
  * is that refundId), the order transaction and the credit line. Once: the record's refund id is
  * unique, so a second press, or two at once, finds it and changes nothing.
  */

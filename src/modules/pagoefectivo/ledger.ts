@@ -120,7 +120,7 @@ const TABLE = "pagoefectivo_refund"
  * provider uses it because it lives in the Payment module's container (it cannot resolve the
  * `pagoefectivo` module) and because its writes must commit on their own, whatever Medusa does
  * after the provider returns: Medusa 2.21 commits its Refund row before calling the provider and
- * books the order after it returns, outside any transaction of ours (see README, "Why no refund is
+ * books the order after it returns, outside any transaction of ours (see docs/how-it-works.md, "Why no refund is
  * forgotten or doubled").
  */
 export class RefundLedger {
@@ -445,7 +445,7 @@ export class RefundLedger {
 
   /**
    * The refunds of a payment requested at or after `since` (newest first): what a keyed refund
-   * made, found again after its run (see src/workflows/refund-once.ts).
+   * made, found again after its run (see src/lib/refunds/refund-once.ts).
    */
   async madeSince(paymentId: string, since: Date): Promise<RefundRecord[]> {
     const { rows } = await this.db.raw(

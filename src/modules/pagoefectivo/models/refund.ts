@@ -10,7 +10,7 @@ export type { RefundRecordStatus } from "../../../lib/refund-status"
  * refund id. The payment provider writes it through the shared PostgreSQL connection, outside the
  * Payment module's transaction, BEFORE it calls PagoEfectivo (status "requested"): a refund the
  * gateway may have made is never unrecorded, even when Medusa's own Refund row is rolled back or
- * the process dies mid-call. See README.md, "How refunds flow".
+ * the process dies mid-call. See docs/how-it-works.md, "How refunds flow".
  *
  * status: requested → pending | completed | rejected | failed | verifying; pending and verifying
  * are settled later by the notification or the reconciliation. In manual refund mode (or the
@@ -69,7 +69,7 @@ const PagoEfectivoRefund = model
     /**
      * "medusa": a refund Medusa asked for (the Refund button, a return, a batch line); "outside": a
      * refund made in PagoEfectivo's own panel, recorded in Medusa from its refund.completed
-     * notification (src/workflows/outside-refund.ts); no call of ours was ever made for it.
+     * notification (src/lib/refunds/outside-refund.ts); no call of ours was ever made for it.
      */
     origin: model.enum(["medusa", "outside"]).default("medusa"),
   })

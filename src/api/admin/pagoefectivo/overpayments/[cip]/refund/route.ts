@@ -12,7 +12,7 @@ export type AdminPagoEfectivoOverpaymentRefundResponse = { refund: Extract<Overp
 
 /**
  * POST /admin/pagoefectivo/overpayments/:cip/refund — the queue's "Refund overpayment": refunds the
- * late payment of a replaced CIP through PagoEfectivo's refund endpoint (src/workflows/overpayment.ts),
+ * late payment of a replaced CIP through PagoEfectivo's refund endpoint (src/lib/renewal/overpayment.ts),
  * once whatever the presses. 200 with the refund (pending, completed; `already` when an earlier
  * press made it); 404 for a CIP that is no overpayment of this store; 409 when PagoEfectivo
  * refused it; 502 when PagoEfectivo did not answer (press again: the same refund is asked for).
