@@ -31,6 +31,7 @@ module.exports = {
   }[testType] ?? [
     "<rootDir>/src/**/__tests__/**/*.unit.spec.[jt]s",
     "<rootDir>/sandbox/**/__tests__/**/*.unit.spec.[jt]s",
+    "<rootDir>/scripts/__tests__/**/*.unit.spec.[jt]s",
     "<rootDir>/packages/*/__tests__/**/*.unit.spec.[jt]s",
     "<rootDir>/integration-tests/install/*.unit.spec.[jt]s",
   ],

@@ -1,5 +1,5 @@
 import type { ExecArgs } from "@medusajs/framework/types"
-import { reconcilePagoEfectivo } from "../src/workflows/reconcile"
+import { reconcilePagoEfectivo } from "../src/lib/reconciliation/reconcile"
 
 /**
  * `medusa exec ./bench/reconcile-run.ts`: one reconciliation run over everything older than 30

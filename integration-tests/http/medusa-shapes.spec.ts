@@ -1,6 +1,6 @@
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { reconcilePagoEfectivo } from "../../src/workflows/reconcile"
+import { reconcilePagoEfectivo } from "../../src/lib/reconciliation/reconcile"
 import { eventually, useSandbox } from "../helpers/sandbox"
 import { useStore } from "../helpers/store"
 

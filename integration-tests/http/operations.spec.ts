@@ -1,7 +1,7 @@
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import reconcileJob from "../../src/jobs/reconcile-pagoefectivo"
 import { FAILPOINTS, armFailpoint, holdAtFailpoint } from "../../src/lib/failpoints"
-import { runReconciliation } from "../../src/workflows/reconcile-runs"
+import { runReconciliation } from "../../src/lib/reconciliation/runs"
 import { SANDBOX_DEFAULTS } from "../../sandbox/server"
 import { eventually, useSandbox } from "../helpers/sandbox"
 import { useStore } from "../helpers/store"

@@ -1,7 +1,7 @@
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { WireAmount, sign } from "../../src/lib/pagoefectivo/wire"
-import { reconcilePagoEfectivo } from "../../src/workflows/reconcile"
+import { reconcilePagoEfectivo } from "../../src/lib/reconciliation/reconcile"
 import { SANDBOX_DEFAULTS } from "../../sandbox/server"
 import { checkoutWithCip } from "../../scripts/lib/storefront"
 import { eventually, useSandbox } from "../helpers/sandbox"

@@ -1,5 +1,5 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { sendCipReminders } from "../workflows/cip-reminders"
+import { sendCipReminders } from "../lib/cip-emails/reminders"
 
 /**
  * Reminds shoppers of their unpaid CIP before it expires (option cipReminderHours, default 6),

@@ -1,5 +1,5 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { runReconciliation } from "../workflows/reconcile-runs"
+import { runReconciliation } from "../lib/reconciliation/runs"
 
 /**
  * Recovers what lost PagoEfectivo notifications would have said (see reconcilePagoEfectivo).

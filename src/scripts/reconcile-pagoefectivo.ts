@@ -1,5 +1,5 @@
 import type { ExecArgs } from "@medusajs/framework/types"
-import { runReconciliation } from "../workflows/reconcile-runs"
+import { runReconciliation } from "../lib/reconciliation/runs"
 
 /**
  * `npx medusa exec ./src/scripts/reconcile-pagoefectivo.ts [olderThanMinutes]`: one

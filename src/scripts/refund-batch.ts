@@ -3,8 +3,8 @@ import type { ExecArgs, MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { readBatchCsv } from "../lib/csv-batch"
 import { csvBatchKey } from "../lib/sha256"
-import { ORDER_PAYMENT_FIELDS, pagoEfectivoPaymentIds } from "../workflows/refund-once"
-import { type BatchItem, type BatchProblem, MAX_BATCH_ITEMS, batchItemSchema, byLine, checkPayments, runRefundBatch } from "../workflows/refund-batch"
+import { ORDER_PAYMENT_FIELDS, pagoEfectivoPaymentIds } from "../lib/refunds/refund-once"
+import { type BatchItem, type BatchProblem, MAX_BATCH_ITEMS, batchItemSchema, byLine, checkPayments, runRefundBatch } from "../lib/refunds/refund-batch"
 
 /**
  * `npx medusa exec ./src/scripts/refund-batch.ts <file.csv> [batch key]`

@@ -2,7 +2,7 @@ import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { BOOKS_STALE_EVENT } from "../lib/pagoefectivo/events"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { booksOf, convergeEach } from "../workflows/books/converge"
+import { booksOf, convergeEach } from "../lib/books/converge"
 
 /**
  * Converges an order's books after something changed them outside the plugin's own workflows:

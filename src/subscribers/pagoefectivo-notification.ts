@@ -4,7 +4,7 @@ import { createLimiter } from "../lib/concurrency"
 import { NOTIFICATION_RECEIVED_EVENT } from "../lib/pagoefectivo/events"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { recordIfOutside } from "../workflows/outside-refund"
+import { recordIfOutside } from "../lib/refunds/outside-refund"
 import { applyNotification } from "../workflows/process-notification"
 
 /**

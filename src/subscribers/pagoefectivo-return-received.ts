@@ -2,7 +2,7 @@ import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { refundReturn } from "../workflows/refund-return"
+import { refundReturn } from "../lib/refunds/refund-return"
 
 /**
  * With the `autoRefundOnReturn` option on, a return Medusa marks received is refunded through

@@ -10,26 +10,27 @@
 export { processPagoEfectivoNotificationWorkflow, applyNotification, isPagoEfectivoProvider, PROVIDER_ID_PREFIX } from "./process-notification"
 export type { NotificationTarget } from "./process-notification"
 
-export { applyRefundResultWorkflow } from "./refund-result"
-export type { RefundResultInput, RefundResultOutcome } from "./refund-result"
+export { applyRefundResultWorkflow } from "./apply-refund-result"
+export type { RefundResultInput, RefundResultOutcome } from "./apply-refund-result"
 export { completeRefundsWorkflow } from "./complete-refunds"
 export type { CompletionsInput, CompletionsOutcome } from "./steps/complete-refund-records"
 
-export { convergeBooks, booksLockKey } from "./books/converge"
-export type { BooksKey, BooksReport } from "./books/converge"
+export { convergeBooks, booksLockKey } from "../lib/books/converge"
+export type { BooksKey, BooksReport } from "../lib/books/converge"
 
-export { reconcilePagoEfectivo, reconcileRefund } from "./reconcile"
-export type { ReconcileOptions, ReconcileSummary } from "./reconcile"
-export { runReconciliation } from "./reconcile-runs"
+export { reconcilePagoEfectivo, reconcileRefund } from "../lib/reconciliation/reconcile"
+export type { ReconcileOptions, ReconcileSummary } from "../lib/reconciliation/reconcile"
+export { runReconciliation } from "../lib/reconciliation/runs"
 
-export { recordOutsideRefundWorkflow, recordOutsideRefund } from "./outside-refund"
-export type { OutsideRefundResult } from "./outside-refund"
+export { recordOutsideRefundWorkflow } from "./record-outside-refund"
+export { recordOutsideRefund } from "../lib/refunds/outside-refund"
+export type { OutsideRefundResult } from "../lib/refunds/outside-refund"
 
-export { refundOnce } from "./refund-once"
-export type { RefundOnceInput, RefundOnceResult } from "./refund-once"
+export { refundOnce } from "../lib/refunds/refund-once"
+export type { RefundOnceInput, RefundOnceResult } from "../lib/refunds/refund-once"
 
-export { refundReturn } from "./refund-return"
-export type { ReturnRefundResult } from "./refund-return"
+export { refundReturn } from "../lib/refunds/refund-return"
+export type { ReturnRefundResult } from "../lib/refunds/refund-return"
 
-export { runRefundBatch, validateBatch, BatchConflictError, MAX_BATCH_ITEMS } from "./refund-batch"
-export type { BatchItem, BatchItemResult, BatchProblem, BatchResult } from "./refund-batch"
+export { runRefundBatch, validateBatch, BatchConflictError, MAX_BATCH_ITEMS } from "../lib/refunds/refund-batch"
+export type { BatchItem, BatchItemResult, BatchProblem, BatchResult } from "../lib/refunds/refund-batch"

@@ -20,7 +20,7 @@ import { assertCaptured } from "./steps/confirm-captured"
  * - another CIP of the order is captured, or is paid at PagoEfectivo (its own cip.paid captures
  *   it), or the order is canceled: this money is never captured on the order (so Medusa's books
  *   never show more than the order's total); it is recorded as an overpayment, shown in the
- *   needs-attention queue and refunded with one press (src/workflows/overpayment.ts).
+ *   needs-attention queue and refunded with one press (src/lib/renewal/overpayment.ts).
  * Every cip.paid of a renewed order's CIP is applied under the order's renewal lock (see
  * applyNotification), so the two CIPs' payments, and a renewal, are decided one at a time.
  */

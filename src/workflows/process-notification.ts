@@ -12,11 +12,11 @@ import { cancelOrderWorkflow, processPaymentWorkflow } from "@medusajs/medusa/co
 import type { CipNotification, Notification } from "../lib/pagoefectivo"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { type RefundResultOutcome, applyRefundResultWorkflow } from "./refund-result"
+import { type RefundResultOutcome, applyRefundResultWorkflow } from "./apply-refund-result"
 import { cancelExpiredSessionStep } from "./steps/cancel-expired-session"
 import { confirmCapturedStep } from "./steps/confirm-captured"
 import { applyLatePaymentStep, lateCipTarget, latePaymentLockKey } from "./late-payment"
-import { isOverpaymentRefundId, settleOverpaymentRefund } from "./overpayment"
+import { isOverpaymentRefundId, settleOverpaymentRefund } from "../lib/renewal/overpayment"
 import { markRenewedCipPaidStep, renewOnExpiryStep } from "./renew-cip"
 
 import { FAILPOINTS, failpoint } from "../lib/failpoints"

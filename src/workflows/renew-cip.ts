@@ -6,7 +6,7 @@ import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
 import { StepResponse, WorkflowResponse, createStep, createWorkflow, transform } from "@medusajs/framework/workflows-sdk"
 import { createPaymentSessionsWorkflow } from "@medusajs/medusa/core-flows"
-import { emailCip } from "./cip-emails"
+import { emailCip } from "../lib/cip-emails/email-cip"
 import { cancelExpiredSessionStep } from "./steps/cancel-expired-session"
 import { type RecordRenewalInput, recordRenewalStep } from "./steps/record-renewal"
 

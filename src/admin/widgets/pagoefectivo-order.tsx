@@ -5,6 +5,7 @@ import { type QueryKey, useMutation, useQuery, useQueryClient } from "@tanstack/
 import { useEffect, useRef, useState } from "react"
 import { useTranslation } from "react-i18next"
 import { useLocation } from "react-router-dom"
+import { AWAITING_GATEWAY_STATUSES } from "../../lib/refund-status"
 import type { AdminPagoEfectivoOrderResponse, ReturnRefundView } from "../../api/admin/pagoefectivo/orders/[id]/route"
 import type { RefundView } from "../../api/admin/pagoefectivo/orders/view"
 import { ManualSettleDrawer } from "../components/manual-settle-drawer"
@@ -53,7 +54,6 @@ const RETURN_COLOR: Record<ReturnRefundView["status"], "green" | "red" | "orange
 
 type CheckOutcome = "completed" | "failed" | "undone" | "open"
 
-const OPEN = ["requested", "pending", "verifying"]
 const POLL_MS = 3000
 
 const STATUS_COLOR: Record<string, "green" | "red" | "blue" | "orange" | "grey" | "purple"> = {
@@ -116,7 +116,7 @@ const PagoEfectivoPanel = ({ orderId }: { orderId: string }) => {
   const { data, isLoading, isError, error, refetch } = useQuery({
     queryKey: panelKey(orderId),
     queryFn: () => sdk.client.fetch<PanelData>(`/admin/pagoefectivo/orders/${orderId}`),
-    refetchInterval: (query) => (query.state.data?.refunds.some((r) => OPEN.includes(r.status)) ? POLL_MS : false),
+    refetchInterval: (query) => (query.state.data?.refunds.some((r) => (AWAITING_GATEWAY_STATUSES as string[]).includes(r.status)) ? POLL_MS : false),
     refetchOnWindowFocus: true,
     staleTime: 0,
   })

@@ -1,5 +1,6 @@
 import type { Knex } from "@medusajs/framework/mikro-orm/knex"
-import { CONFIRMED_STATUSES, DEAD_STATUSES } from "./ledger"
+import { PROVIDER_ID_PREFIX } from "../../lib/pagoefectivo/provider-id"
+import { CONFIRMED_STATUSES, DEAD_STATUSES } from "../../lib/refund-status"
 
 /** `book`: the order id, else the payment collection id (the paging key). */
 export type UnbalancedBooks = { book: string; order_id: string | null; payment_collection_id: string | null; why: string }
@@ -12,7 +13,7 @@ const money = (raw: string, plain: string) => `coalesce((${raw}->>'value')::nume
  * with the refund records, for the reconciliation's sweep. It reads Medusa 2.21's tables directly
  * (refund, payment, payment_collection, order_payment_collection, order_transaction,
  * order_summary) because the question is set-based and must stay cheap at any backlog; the books
- * themselves are only ever changed through Medusa's modules (src/workflows/books/converge.ts).
+ * themselves are only ever changed through Medusa's modules (src/lib/books/converge.ts).
  * A book is listed when:
  * - a rejected/failed refund still has its Refund row or an order transaction;
  * - a refund PagoEfectivo has (pending, completed, a bank transfer) lacks its Refund row, or its
@@ -59,11 +60,11 @@ export class BooksQueries {
              OR (NOT EXISTS (SELECT 1 FROM pagoefectivo_refund x WHERE x.refund_id = t.reference_id AND x.deleted_at IS NULL)
                  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.id = t.reference_id)
                  AND NOT EXISTS (SELECT 1 FROM refund m JOIN payment p ON p.id = m.payment_id
-                                 WHERE m.id = t.reference_id AND p.provider_id NOT LIKE 'pp_pagoefectivo_%')))
+                                 WHERE m.id = t.reference_id AND p.provider_id NOT LIKE :ours_like)))
          UNION ALL
          SELECT coalesce(opc.order_id, p.payment_collection_id), opc.order_id, p.payment_collection_id, 'a Refund row of ours without a record'
          FROM refund m
-         JOIN payment p ON p.id = m.payment_id AND p.provider_id LIKE 'pp_pagoefectivo_%'
+         JOIN payment p ON p.id = m.payment_id AND p.provider_id LIKE :ours_like
          LEFT JOIN order_payment_collection opc ON opc.payment_collection_id = p.payment_collection_id AND opc.deleted_at IS NULL
          WHERE m.deleted_at IS NULL AND m.created_at < now() - make_interval(secs => :grace)
            AND NOT EXISTS (SELECT 1 FROM pagoefectivo_refund x WHERE x.refund_id = m.id AND x.deleted_at IS NULL)
@@ -94,7 +95,7 @@ export class BooksQueries {
        WHERE (CAST(:after AS text) IS NULL OR book > :after)
        ORDER BY book
        LIMIT :limit`,
-      { dead: DEAD_STATUSES, confirmed: CONFIRMED_STATUSES, grace: graceSeconds, after, limit }
+      { dead: DEAD_STATUSES, confirmed: CONFIRMED_STATUSES, ours_like: `${PROVIDER_ID_PREFIX}%`, grace: graceSeconds, after, limit }
     )
     return rows
   }

@@ -1,7 +1,24 @@
 import { generateEntityId } from "@medusajs/framework/utils"
 import type { Knex } from "@medusajs/framework/mikro-orm/knex"
 import type { AttemptRecord } from "../../lib/pagoefectivo"
-import type { RefundRecordStatus } from "./models/refund"
+import {
+  AWAITING_GATEWAY_STATUSES,
+  COUNTED_STATUSES,
+  type GatewayAnswer,
+  OPEN_REFUND_STATUSES,
+  type RefundRecordStatus,
+  answerVerdict,
+} from "../../lib/refund-status"
+
+export {
+  AWAITING_GATEWAY_STATUSES,
+  CONFIRMED_STATUSES,
+  COUNTED_STATUSES,
+  DEAD_STATUSES,
+  OPEN_REFUND_STATUSES,
+  answerVerdict,
+} from "../../lib/refund-status"
+export type { GatewayAnswer } from "../../lib/refund-status"
 
 export type RefundRecord = {
   id: string
@@ -69,30 +86,6 @@ export type RefundSettlement = {
   settled_by?: string | null
 }
 
-/** Statuses waiting for PagoEfectivo's word (its answer, notification or status query). */
-export const AWAITING_GATEWAY_STATUSES: RefundRecordStatus[] = ["requested", "pending", "verifying"]
-/** Statuses that a later answer may still change (PagoEfectivo's, or staff's for a bank transfer). */
-export const OPEN_REFUND_STATUSES: RefundRecordStatus[] = [...AWAITING_GATEWAY_STATUSES, "awaiting_transfer"]
-/** Statuses whose money is (or may be) on its way back to the shopper: Medusa must count these refunds. */
-export const COUNTED_STATUSES: RefundRecordStatus[] = [...OPEN_REFUND_STATUSES, "completed"]
-/** Statuses that say nothing was refunded: Medusa must not count these refunds. */
-export const DEAD_STATUSES: RefundRecordStatus[] = ["rejected", "failed"]
-/**
- * Live statuses that PagoEfectivo (or staff, for a bank transfer) confirmed: the money moved or will.
- * A record in one of these whose Medusa refund is missing is booked again by the convergence;
- * requested and verifying ones are asked about first (see src/workflows/reconcile.ts).
- */
-export const CONFIRMED_STATUSES: RefundRecordStatus[] = ["pending", "completed", "awaiting_transfer"]
-
-/** What the refund call's answer (or a status query) says of a refund. */
-export type GatewayAnswer = {
-  status: "pending" | "completed" | "rejected"
-  reference_id?: string | null
-  trace_id?: string | null
-  correlation_id?: string | null
-  failure_reason?: string | null
-}
-
 export type BeginChecks = {
   /** What the shopper paid on the CIP (decimal string): counted refunds never pass it. */
   paid: string
@@ -120,31 +113,6 @@ export function leaseHeld(r: Pick<RefundRecord, "call_lease_until">, now = new D
   return !!r.call_lease_until && new Date(r.call_lease_until).getTime() > now.getTime()
 }
 
-/**
- * What a record becomes when the refund call's answer arrives. The answer is PagoEfectivo's
- * freshest word, so it wins over a verdict of ours, and a contradiction is kept as an anomaly for
- * staff, never turned into "nothing was refunded":
- * - an open record (requested, verifying, pending) takes the answer;
- * - a record PagoEfectivo settled meanwhile (a notification overtook the answer) stays settled
- *   when the answer is "pending";
- * - a record we judged failed takes the answer: pending or completed means the money moved after
- *   all (anomaly), rejected only says why;
- * - completed and rejected contradict each other: a completion is kept whichever came first, so
- *   that money that may have left stays counted (anomaly).
- */
-export function answerVerdict(record: Pick<RefundRecord, "status" | "failure_reason">, answer: Pick<GatewayAnswer, "status">): { status: RefundRecordStatus; anomaly: string | null } {
-  const s = record.status
-  const a = answer.status
-  if (s === "requested" || s === "verifying" || s === "pending" || s === a) return { status: a, anomaly: null }
-  if (a === "pending" && (s === "completed" || s === "rejected")) return { status: s, anomaly: null }
-  if (s === "failed" && a === "rejected") return { status: a, anomaly: null }
-  const keep = s === "completed" || s === "awaiting_transfer"
-  return {
-    status: keep ? s : a,
-    anomaly: `the refund call answered "${a}" while the record said "${s}"${record.failure_reason ? ` (${record.failure_reason})` : ""}; kept "${keep ? s : a}"`.slice(0, 1000),
-  }
-}
-
 const TABLE = "pagoefectivo_refund"
 
 /**
@@ -152,7 +120,7 @@ const TABLE = "pagoefectivo_refund"
  * provider uses it because it lives in the Payment module's container (it cannot resolve the
  * `pagoefectivo` module) and because its writes must commit on their own, whatever Medusa does
  * after the provider returns: Medusa 2.21 commits its Refund row before calling the provider and
- * books the order after it returns, outside any transaction of ours (see README, "Why no refund is
+ * books the order after it returns, outside any transaction of ours (see docs/how-it-works.md, "Why no refund is
  * forgotten or doubled").
  */
 export class RefundLedger {
@@ -169,18 +137,7 @@ export class RefundLedger {
    * keyed refund of the payment (a return, a batch line) runs: those are deliberate.
    */
   async begin(record: NewRefundRecord, checks: BeginChecks): Promise<BeginResult> {
-    return this.db.transaction(async (trx) => {
-      await trx.raw(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, [`pagoefectivo_refund:cip:${record.cip}`])
-      const existing = await trx.raw(`SELECT * FROM ${TABLE} WHERE refund_id = ? AND deleted_at IS NULL`, [record.refund_id])
-      if (existing.rows.length) return { kind: "existing" as const, record: existing.rows[0] }
-
-      const { rows: counted } = await trx.raw(
-        `SELECT coalesce(sum(amount), 0)::text AS total, coalesce(sum(amount), 0) + ?::numeric > ?::numeric AS above
-         FROM ${TABLE} WHERE cip = ? AND deleted_at IS NULL AND status = ANY(?)`,
-        [record.amount, checks.paid, record.cip, COUNTED_STATUSES]
-      )
-      if (counted[0].above) return { kind: "above_refundable" as const, counted: counted[0].total }
-
+    return this.underCipChecks(record, checks.paid, async (trx) => {
       if (checks.duplicateGuardSeconds > 0) {
         const { rows: recent } = await trx.raw(
           `SELECT * FROM ${TABLE}
@@ -231,6 +188,33 @@ export class RefundLedger {
         ]
       )
       return { kind: "created" as const, record: rows[0] }
+    })
+  }
+
+  /**
+   * The checks every new record passes, in one transaction serialized per CIP (an advisory lock),
+   * then `write`: a record already written for this refund id is answered as it is (a retry of the
+   * same refund), and the counted refunds plus this one must stay within what was paid. begin and
+   * the records of refunds made outside Medusa (outside-refunds.ts) both go through it, so that the
+   * two never pass the paid amount together.
+   */
+  async underCipChecks<R>(
+    record: Pick<NewRefundRecord, "refund_id" | "cip" | "amount">,
+    paid: string,
+    write: (trx: Knex.Transaction) => Promise<R>
+  ): Promise<R | { kind: "existing"; record: RefundRecord } | { kind: "above_refundable"; counted: string }> {
+    return this.db.transaction(async (trx) => {
+      await trx.raw(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, [`pagoefectivo_refund:cip:${record.cip}`])
+      const existing = await trx.raw(`SELECT * FROM ${TABLE} WHERE refund_id = ? AND deleted_at IS NULL`, [record.refund_id])
+      if (existing.rows.length) return { kind: "existing" as const, record: existing.rows[0] }
+
+      const { rows: counted } = await trx.raw(
+        `SELECT coalesce(sum(amount), 0)::text AS total, coalesce(sum(amount), 0) + ?::numeric > ?::numeric AS above
+         FROM ${TABLE} WHERE cip = ? AND deleted_at IS NULL AND status = ANY(?)`,
+        [record.amount, paid, record.cip, COUNTED_STATUSES]
+      )
+      if (counted[0].above) return { kind: "above_refundable" as const, counted: counted[0].total }
+      return write(trx)
     })
   }
 
@@ -461,7 +445,7 @@ export class RefundLedger {
 
   /**
    * The refunds of a payment requested at or after `since` (newest first): what a keyed refund
-   * made, found again after its run (see src/workflows/refund-once.ts).
+   * made, found again after its run (see src/lib/refunds/refund-once.ts).
    */
   async madeSince(paymentId: string, since: Date): Promise<RefundRecord[]> {
     const { rows } = await this.db.raw(

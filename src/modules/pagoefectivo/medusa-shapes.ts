@@ -4,9 +4,9 @@ import type { Knex } from "@medusajs/framework/mikro-orm/knex"
 
 /**
  * The guard for an unknown Medusa: the shapes of Medusa's own rows that the convergence writes and
- * the plugin's SQL reads (src/workflows/books/converge.ts, books-sql.ts, operations-sql.ts,
+ * the plugin's SQL reads (src/lib/books/converge.ts, books-sql.ts, operations-sql.ts,
  * ledger.ts), checked once at boot against the store's database and Medusa's own summary code.
- * When they differ, the convergence writes none of Medusa's books (src/workflows/books/converge.ts)
+ * When they differ, the convergence writes none of Medusa's books (src/lib/books/converge.ts)
  * and the reconciliation's sweep stands still, while PagoEfectivo's verdicts are still recorded:
  * once the plugin is updated for that Medusa, the sweep brings the books to them.
  *
@@ -47,7 +47,7 @@ export const MEDUSA_COLUMNS: Readonly<Record<string, Readonly<Record<string, Col
   order_credit_line: { id: "text", order_id: "text", amount: "numeric", raw_amount: "jsonb", reference: "text", reference_id: "text", deleted_at: "timestamp" },
 }
 
-/** The order summary's totals the convergence reads and rewrites (src/workflows/books/plan.ts). */
+/** The order summary's totals the convergence reads and rewrites (src/lib/books/plan.ts). */
 export const SUMMARY_KEYS = ["current_order_total", "paid_total", "refunded_total", "transaction_total", "pending_difference"] as const
 
 /** A column's kind, as PostgreSQL's information_schema names it (any of these spellings). */

@@ -1,6 +1,5 @@
 import { generateEntityId } from "@medusajs/framework/utils"
-import type { Knex } from "@medusajs/framework/mikro-orm/knex"
-import { COUNTED_STATUSES, type RefundRecord } from "./ledger"
+import type { RefundLedger, RefundRecord } from "./ledger"
 
 /** A refund PagoEfectivo made from its own panel, as its refund.completed said, and where it belongs. */
 export type OutsideRefund = {
@@ -28,32 +27,21 @@ export type OutsideRecordResult =
 
 /**
  * Writes the refund record of a refund made outside Medusa (origin "outside", status completed),
- * once per PagoEfectivo refundId (the records' unique refund_id), under the same per-CIP lock as
- * the provider's own refunds (RefundLedger.begin), so that the two never pass the paid amount
- * together.
+ * once per PagoEfectivo refundId (the records' unique refund_id), through the same per-CIP lock and
+ * checks as the provider's own refunds (RefundLedger.underCipChecks, begin's), so that the two never
+ * pass the paid amount together.
  *
  * Its call lease is stamped as having ended `graceSeconds` ago. The grace exists because Medusa's
  * own refund workflow writes its Refund row and order transaction around the provider's call, and
- * the convergence must not write them a second time meanwhile (src/workflows/books/plan.ts). For
+ * the convergence must not write them a second time meanwhile (src/lib/books/plan.ts). For
  * this refund no call of ours was ever made and Medusa writes nothing, so there is nothing to wait
  * for: the convergence books it at once.
  */
 export class OutsideRefunds {
-  constructor(private readonly db: Knex) {}
+  constructor(private readonly ledger: RefundLedger) {}
 
   async record(r: OutsideRefund, graceSeconds: number): Promise<OutsideRecordResult> {
-    return this.db.transaction(async (trx) => {
-      await trx.raw(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, [`pagoefectivo_refund:cip:${r.cip}`])
-      const existing = await trx.raw(`SELECT * FROM pagoefectivo_refund WHERE refund_id = ? AND deleted_at IS NULL`, [r.refund_id])
-      if (existing.rows.length) return { kind: "existing" as const, record: existing.rows[0] }
-
-      const { rows: counted } = await trx.raw(
-        `SELECT coalesce(sum(amount), 0)::text AS total, coalesce(sum(amount), 0) + ?::numeric > ?::numeric AS above
-         FROM pagoefectivo_refund WHERE cip = ? AND deleted_at IS NULL AND status = ANY(?)`,
-        [r.amount, r.paid, r.cip, COUNTED_STATUSES]
-      )
-      if (counted[0].above) return { kind: "above_refundable" as const, counted: counted[0].total }
-
+    return this.ledger.underCipChecks(r, r.paid, async (trx) => {
       const { rows } = await trx.raw(
         `INSERT INTO pagoefectivo_refund (id, refund_id, payment_id, payment_session_id, payment_collection_id, order_id,
             merchant_order_id, cip, transaction_code, amount, raw_amount, currency_code, status, reason, reference_id,

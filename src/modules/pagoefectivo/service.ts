@@ -77,7 +77,7 @@ export default class PagoEfectivoModuleService extends MedusaService({
     this.requests_ = new RefundRequests(this.db_)
     this.books_ = new BooksQueries(this.db_)
     this.operations_ = new OperationsQueries(this.db_)
-    this.outside_ = new OutsideRefunds(this.db_)
+    this.outside_ = new OutsideRefunds(this.ledger_)
     this.runs_ = new ReconcileRuns(this.db_)
     this.options_ = resolveOptions(options, "PagoEfectivo plugin (module `pagoefectivo`)")
   }

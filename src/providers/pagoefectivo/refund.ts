@@ -38,22 +38,10 @@ const DAY_MS = 24 * 3600_000
 export type BooksNotifier = (refundId: string) => Promise<void>
 
 /**
- * One refund through PagoEfectivo, exactly once:
- * 1. checks, before any call: the CIP is paid, the amount is positive with at most 2 decimals, the
- *    currency is the CIP's, the payment is inside the refund window; then, atomically with writing
- *    the record ("requested", its call lease held), that the counted refunds plus this one stay
- *    within what was paid and that it is not a double click;
- * 2. calls POST /refunds (the client retries 401, 429, 5xx and timeouts with the same refundId and
- *    the same bytes), recording every attempt and renewing the record's call lease while it runs;
- * 3. settles the record from the answer, which wins over anything written meanwhile
- *    (see answerVerdict): pending/completed → done; rejected → throws a clear error (Medusa then
- *    deletes its Refund row); 503 or 409/603 after the retries → asks GET /refunds/{refundId}
- *    first; still no definite word → "verifying", no error (PagoEfectivo may have refunded), with
- *    the lease held once more so that nobody judges it while PagoEfectivo may still process it.
- * A refund that ends dead has its order's books converged again (`notifyBooks`), since Medusa may
- * have counted it meanwhile. In manual refund mode step 2 is skipped and the record is
- * "awaiting_transfer"; with `manualRefundFallback`, PagoEfectivo's 403 "refunds not enabled" ends
- * the same way instead of failing.
+ * One refund through PagoEfectivo, exactly once: the checks and the record written before any
+ * call, the call with its retries and lease, the answer settling the record, and the status query
+ * when no definite word came back. The steps and their outcomes are in docs/how-it-works.md, "How
+ * refunds flow"; a refund that ends dead has its order's books converged again (`notifyBooks`).
  */
 export class RefundExecutor {
   constructor(

@@ -73,6 +73,14 @@ export type PagoEfectivoPaymentData = {
  * it; until then the session is `pending_authorization`, so the order can be placed while the
  * shopper goes to pay.
  */
+
+/** A CIP's state as Medusa's payment session status: paid → captured; pending → pending_authorization; expired or deleted → canceled. */
+export function sessionStatusOf(cipStatus: string | null | undefined): PaymentSessionStatus {
+  if (cipStatus === "paid") return PaymentSessionStatus.CAPTURED
+  if (cipStatus === "pending") return PaymentSessionStatus.PENDING_AUTHORIZATION
+  return PaymentSessionStatus.CANCELED
+}
+
 class PagoEfectivoProviderService extends AbstractPaymentProvider<PagoEfectivoOptions> {
   static identifier = "pagoefectivo"
 
@@ -167,14 +175,7 @@ class PagoEfectivoProviderService extends AbstractPaymentProvider<PagoEfectivoOp
       return { status: PaymentSessionStatus.PENDING_AUTHORIZATION, data: { ...data } }
     }
     const merged = { ...data, ...this.stateData(found) }
-    switch (merged.cipStatus) {
-      case "paid":
-        return { status: PaymentSessionStatus.CAPTURED, data: merged }
-      case "pending":
-        return { status: PaymentSessionStatus.PENDING_AUTHORIZATION, data: merged }
-      default:
-        return { status: PaymentSessionStatus.CANCELED, data: merged }
-    }
+    return { status: sessionStatusOf(merged.cipStatus), data: merged }
   }
 
   /** A CIP's money arrives when it is paid: there is nothing left to capture at PagoEfectivo. */
@@ -214,13 +215,7 @@ class PagoEfectivoProviderService extends AbstractPaymentProvider<PagoEfectivoOp
   async getPaymentStatus({ data }: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
     const found = await this.call("read the CIP", () => this.client_.searchCip(this.cipOf(data)))
     const merged = { ...data, ...this.stateData(found) }
-    const status =
-      merged.cipStatus === "paid"
-        ? PaymentSessionStatus.CAPTURED
-        : merged.cipStatus === "pending"
-          ? PaymentSessionStatus.PENDING_AUTHORIZATION
-          : PaymentSessionStatus.CANCELED
-    return { status, data: merged }
+    return { status: sessionStatusOf(merged.cipStatus), data: merged }
   }
 
   async retrievePayment({ data }: RetrievePaymentInput): Promise<RetrievePaymentOutput> {

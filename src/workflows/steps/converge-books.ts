@@ -1,7 +1,7 @@
 import { StepResponse, createStep } from "@medusajs/framework/workflows-sdk"
 import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
-import { type BooksKey, booksOf, convergeEach } from "../books/converge"
+import { type BooksKey, booksOf, convergeEach } from "../../lib/books/converge"
 
 export type ConvergeBooksInput = {
   /** The books of these refunds (their records say whose)… */
@@ -13,7 +13,7 @@ export type ConvergeBooksInput = {
 /**
  * Converges the books of the given refunds (or books): Medusa's Refund rows, order transactions,
  * payment collection and order summary become what the refund records say (see
- * src/workflows/books/). No compensation, on purpose: it only moves Medusa's books towards the
+ * src/lib/books/). No compensation, on purpose: it only moves Medusa's books towards the
  * facts, and running it again is harmless, so undoing it would only bring a wrong state back. For
  * the same reason it never fails the workflow it is in (which would undo the verdict's other
  * consequences): books it could not converge now (a lock held too long, a database error) are

@@ -1,7 +1,8 @@
 import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
 import { StepResponse, createStep } from "@medusajs/framework/workflows-sdk"
 import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
-import { DEAD_STATUSES, type RefundRecord } from "../../modules/pagoefectivo/ledger"
+import type { RefundRecord } from "../../modules/pagoefectivo/ledger"
+import { finalResultVerdict, isDeadStatus as isFailure, isFinalStatus, sameOutcome } from "../../lib/refund-status"
 import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
 
 export type RefundResultInput = {
@@ -30,10 +31,6 @@ export type RefundResultOutcome = {
   message?: string
 }
 
-const FINAL = ["completed", "rejected", "failed"]
-const isFailure = (s: string | undefined) => !!s && DEAD_STATUSES.includes(s as RefundRecord["status"])
-const sameOutcome = (a: string, b: string) => a === b || (isFailure(a) && isFailure(b))
-
 /**
  * Moves the refund record to the result, unless it is final already (the first final word wins;
  * a contradicting one is kept as an anomaly), with one exception: PagoEfectivo completing a refund
@@ -46,7 +43,7 @@ export const settleRefundRecordStep = createStep("pagoefectivo-settle-refund-rec
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
   const record = await ledger.get(input.refund_id)
   if (!record) return new StepResponse<RefundResultOutcome>({ kind: "unmatched", record: null, message: `no refund ${input.refund_id} was made by this store` })
-  if (input.source === "manual" && record.status !== "awaiting_transfer" && !FINAL.includes(record.status)) {
+  if (input.source === "manual" && record.status !== "awaiting_transfer" && !isFinalStatus(record.status)) {
     throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `refund ${input.refund_id} is ${record.status}, not awaiting a bank transfer: PagoEfectivo settles it, not staff`)
   }
   const anomaly = async (now: RefundRecord, message: string) => {
@@ -54,9 +51,10 @@ export const settleRefundRecordStep = createStep("pagoefectivo-settle-refund-rec
     logger.warn(`pagoefectivo: anomaly: ${message}`)
     return new StepResponse<RefundResultOutcome>({ kind: "anomaly", record: now, message })
   }
-  if (FINAL.includes(record.status)) {
-    if (sameOutcome(record.status, input.status)) return new StepResponse<RefundResultOutcome>({ kind: "duplicate", record })
-    if (record.status === "failed" && input.status === "completed" && input.source !== "manual") {
+  if (isFinalStatus(record.status)) {
+    const verdict = finalResultVerdict(record.status, input)
+    if (verdict === "duplicate") return new StepResponse<RefundResultOutcome>({ kind: "duplicate", record })
+    if (verdict === "overrule") {
       // "failed" was our verdict (nothing refunded, as far as we could tell); PagoEfectivo's word
       // that it completed the refund wins: the money moved, Medusa must count it again
       const overruled = await ledger.settleAnswer(input.refund_id, { status: "completed", reference_id: input.reference_id ?? null })
@@ -91,7 +89,7 @@ export const settleRefundRecordStep = createStep("pagoefectivo-settle-refund-rec
   // answer) settled it between our read and our write, or its call lease still runs
   const now = (await ledger.get(input.refund_id))!
   if (sameOutcome(now.status, input.status)) return new StepResponse<RefundResultOutcome>({ kind: "duplicate", record: now })
-  if (!FINAL.includes(now.status) && ours) {
+  if (!isFinalStatus(now.status) && ours) {
     return new StepResponse<RefundResultOutcome>({ kind: "leased", record: now, message: `refund ${input.refund_id}'s call to PagoEfectivo may still be under way; not judged` })
   }
   return anomaly(now, `refund ${input.refund_id} became ${now.status} while the ${input.source} said ${input.status}; not applied`)

@@ -11,7 +11,7 @@ export type RefundRequestStatus = (typeof REFUND_REQUEST_STATUSES)[number]
  *   (or awaiting a bank transfer in manual mode); error: nothing was refunded (message says why;
  *   it may be retried); skipped: nothing to refund (message says why);
  * - running: claimed; a run that died leaves it running, and the next attempt first looks for
- *   the refund it may have made (see src/workflows/refund-once.ts).
+ *   the refund it may have made (see src/lib/refunds/refund-once.ts).
  */
 const PagoEfectivoRefundRequest = model
   .define({ name: "PagoEfectivoRefundRequest", tableName: "pagoefectivo_refund_request" }, {

@@ -1,14 +1,16 @@
 import { model } from "@medusajs/framework/utils"
 
-export const REFUND_RECORD_STATUSES = ["requested", "pending", "verifying", "awaiting_transfer", "completed", "rejected", "failed"] as const
-export type RefundRecordStatus = (typeof REFUND_RECORD_STATUSES)[number]
+import { REFUND_RECORD_STATUSES } from "../../../lib/refund-status"
+
+export { REFUND_RECORD_STATUSES } from "../../../lib/refund-status"
+export type { RefundRecordStatus } from "../../../lib/refund-status"
 
 /**
  * The durable record of every refund sent (or about to be sent) to PagoEfectivo, one per Medusa
  * refund id. The payment provider writes it through the shared PostgreSQL connection, outside the
  * Payment module's transaction, BEFORE it calls PagoEfectivo (status "requested"): a refund the
  * gateway may have made is never unrecorded, even when Medusa's own Refund row is rolled back or
- * the process dies mid-call. See README.md, "How refunds flow".
+ * the process dies mid-call. See docs/how-it-works.md, "How refunds flow".
  *
  * status: requested → pending | completed | rejected | failed | verifying; pending and verifying
  * are settled later by the notification or the reconciliation. In manual refund mode (or the
@@ -67,7 +69,7 @@ const PagoEfectivoRefund = model
     /**
      * "medusa": a refund Medusa asked for (the Refund button, a return, a batch line); "outside": a
      * refund made in PagoEfectivo's own panel, recorded in Medusa from its refund.completed
-     * notification (src/workflows/outside-refund.ts); no call of ours was ever made for it.
+     * notification (src/lib/refunds/outside-refund.ts); no call of ours was ever made for it.
      */
     origin: model.enum(["medusa", "outside"]).default("medusa"),
   })

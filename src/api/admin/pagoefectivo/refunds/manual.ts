@@ -1,6 +1,6 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { z } from "zod"
-import { type RefundResultInput, applyRefundResultWorkflow } from "../../../../workflows/refund-result"
+import { type RefundResultInput, applyRefundResultWorkflow } from "../../../../workflows/apply-refund-result"
 import { type RefundView, parseOr400, refundRecordOf, refundView, sendConflict } from "../orders/view"
 
 export type AdminPagoEfectivoManualSettleResponse = {

@@ -1,6 +1,6 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { sendConflict } from "../../orders/view"
-import { BatchConflictError, type BatchProblem, type BatchResult, runRefundBatch, validateBatch } from "../../../../../workflows/refund-batch"
+import { BatchConflictError, type BatchProblem, type BatchResult, runRefundBatch, validateBatch } from "../../../../../lib/refunds/refund-batch"
 
 const CONCURRENCY = Number(process.env.PAGOEFECTIVO_BATCH_CONCURRENCY) || 4
 

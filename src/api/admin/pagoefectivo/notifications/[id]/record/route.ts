@@ -1,7 +1,7 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
 import { z } from "zod"
-import { recordOutsideRefund } from "../../../../../../workflows/outside-refund"
+import { recordOutsideRefund } from "../../../../../../lib/refunds/outside-refund"
 import { ID_PATTERN, type RefundView, parseOr400, refundView, sendConflict } from "../../../orders/view"
 
 const Params = z.object({ id: z.string().regex(ID_PATTERN, "must be a notification id") })
@@ -19,7 +19,7 @@ export type AdminPagoEfectivoRecordOutsideResponse = {
  * POST /admin/pagoefectivo/notifications/:id/record — "Record in Medusa" for a refund made in
  * PagoEfectivo's own panel (a refund.completed for a CIP of this store whose refundId it never
  * made): Medusa's refund is created without calling PagoEfectivo, through the same convergence as
- * every other refund (src/workflows/outside-refund.ts). Pressed twice, or twice at once, it records
+ * every other refund (src/lib/refunds/outside-refund.ts). Pressed twice, or twice at once, it records
  * one refund: the second answers `duplicate`. 404 unknown notification; 409 with the reason when
  * there is nothing to record (another kind of notification, a refund Medusa made, a CIP this store
  * does not know or did not capture, another currency, more than was paid).

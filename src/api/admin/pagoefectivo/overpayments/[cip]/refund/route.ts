@@ -1,7 +1,7 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
 import { z } from "zod"
-import { type OverpaymentRefundResult, refundOverpayment } from "../../../../../../workflows/overpayment"
+import { type OverpaymentRefundResult, refundOverpayment } from "../../../../../../lib/renewal/overpayment"
 import { parseOr400, sendConflict } from "../../../orders/view"
 
 const Params = z.object({ cip: z.string().regex(/^\d{1,20}$/, "must be a CIP number") })
@@ -12,7 +12,7 @@ export type AdminPagoEfectivoOverpaymentRefundResponse = { refund: Extract<Overp
 
 /**
  * POST /admin/pagoefectivo/overpayments/:cip/refund — the queue's "Refund overpayment": refunds the
- * late payment of a replaced CIP through PagoEfectivo's refund endpoint (src/workflows/overpayment.ts),
+ * late payment of a replaced CIP through PagoEfectivo's refund endpoint (src/lib/renewal/overpayment.ts),
  * once whatever the presses. 200 with the refund (pending, completed; `already` when an earlier
  * press made it); 404 for a CIP that is no overpayment of this store; 409 when PagoEfectivo
  * refused it, for a plain press on a rejected refund, and for `retry: true` while the current

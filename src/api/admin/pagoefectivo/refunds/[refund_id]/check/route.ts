@@ -1,7 +1,7 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { z } from "zod"
 import { AWAITING_GATEWAY_STATUSES, DEAD_STATUSES, leaseHeld } from "../../../../../../modules/pagoefectivo/ledger"
-import { reconcileRefund } from "../../../../../../workflows/reconcile"
+import { reconcileRefund } from "../../../../../../lib/reconciliation/reconcile"
 import { type RefundView, parseOr400, refundRecordOf, refundView, sendConflict } from "../../../orders/view"
 
 /** No input: an empty JSON object (or no body) only. */
@@ -47,7 +47,7 @@ export const POST = async (req: MedusaRequest, res: MedusaResponse<AdminPagoEfec
     outcome = await reconcileRefund(req.scope, record)
   } catch (e) {
     // PagoEfectivo could not be asked (timeout, 5xx…): say so plainly; the job retries anyway.
-    // (The client's errors never carry a credential; see README "Logs and secrets".)
+    // (The client's errors never carry a credential; see docs/how-it-works.md, "Logs and secrets".)
     const message = e instanceof Error ? e.message : String(e)
     res.status(502).json({ type: "bad_gateway", message: `Could not check refund ${refund_id} with PagoEfectivo: ${message}` } as any)
     return

@@ -2,7 +2,7 @@ import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/frame
 import { MedusaError } from "@medusajs/framework/utils"
 import { z } from "zod"
 import { ID_PATTERN, parseOr400 } from "../../../orders/view"
-import { type ReturnRefundResult, refundReturn } from "../../../../../../workflows/refund-return"
+import { type ReturnRefundResult, refundReturn } from "../../../../../../lib/refunds/refund-return"
 
 const Params = z.object({ id: z.string().regex(ID_PATTERN, "must be a return id") })
 

@@ -1,9 +1,10 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
-import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { type CipEmailResult, emailCip } from "./cip-emails"
-import { PROVIDER_ID_PREFIX } from "./process-notification"
+import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
+import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
+import { emailCip } from "./email-cip"
+import type { CipEmailResult } from "./plan"
+import { PROVIDER_ID_PREFIX } from "../../workflows/process-notification"
 
 const PAGE = 200
 

@@ -1,5 +1,5 @@
 /**
- * What Medusa's books must be, from the facts: pure functions, no I/O (src/workflows/books/converge.ts
+ * What Medusa's books must be, from the facts: pure functions, no I/O (src/lib/books/converge.ts
  * reads the facts and applies what these say).
  *
  * The facts are the refund records (PagoEfectivo's verdicts) and Medusa's rows, deleted ones

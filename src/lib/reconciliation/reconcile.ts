@@ -1,18 +1,18 @@
 import { randomUUID } from "node:crypto"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
-import { type CipSearchItem, type Notification, PagoEfectivoError, cipState } from "../lib/pagoefectivo"
-import { forEachLimited } from "../lib/concurrency"
-import { FAILPOINTS, failpoint } from "../lib/failpoints"
-import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
-import { type RefundRecord, leaseHeld } from "../modules/pagoefectivo/ledger"
-import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { PROVIDER_ID_PREFIX, applyNotification } from "./process-notification"
-import { booksBlockedBy, booksOf, convergeBooks, convergeEach } from "./books/converge"
-import { completeRefundsWorkflow } from "./complete-refunds"
-import { STALE_AFTER_SECONDS } from "./refund-once"
-import { applyRefundResultWorkflow } from "./refund-result"
-import { refundReturn } from "./refund-return"
+import { type CipSearchItem, type Notification, PagoEfectivoError, cipState } from "../pagoefectivo"
+import { forEachLimited } from "../concurrency"
+import { FAILPOINTS, failpoint } from "../failpoints"
+import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
+import { type RefundRecord, leaseHeld } from "../../modules/pagoefectivo/ledger"
+import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
+import { PROVIDER_ID_PREFIX, applyNotification } from "../../workflows/process-notification"
+import { booksBlockedBy, booksOf, convergeBooks, convergeEach } from "../books/converge"
+import { completeRefundsWorkflow } from "../../workflows/complete-refunds"
+import { STALE_AFTER_SECONDS } from "../refunds/refund-once"
+import { applyRefundResultWorkflow } from "../../workflows/apply-refund-result"
+import { refundReturn } from "../refunds/refund-return"
 
 export type ReconcileOptions = {
   /** Only look at records and sessions untouched for this long. Default: the plugin option (10). */
@@ -60,7 +60,7 @@ export const SKIPPED_LOCKED = "another worker is reconciling"
  *    way: a paid one is captured or recorded as an overpayment, as its cip.paid would have been;
  * 5. the sweep: every order whose books disagree with its refund records (a rejected refund still
  *    counted after a crash mid-undo, a refund PagoEfectivo has that Medusa never booked on the
- *    order, a summary or refunded amount that lost an update) is converged (src/workflows/books/).
+ *    order, a summary or refunded amount that lost an update) is converged (src/lib/books/).
  * Pages of `pageSize` keep memory flat whatever the backlog; at most `concurrency` calls are in
  * flight; a 429 the client could not wait out ends the run (the next run resumes). A lock keeps
  * two workers from running it at once; every step is idempotent anyway.

@@ -4,18 +4,18 @@
  * module). Every path that changes a verdict or Medusa's books ends here: refund results
  * (notification, reconciliation, "Check status now", manual settle), the provider's failure path,
  * Medusa's `payment.refunded`, and the reconciliation's sweep. Running it twice, or on two workers
- * at once, gives the same books. See src/workflows/books/plan.ts for the rules.
+ * at once, gives the same books. See src/lib/books/plan.ts for the rules.
  */
 import type { BigNumberInput, MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MathBN, Modules } from "@medusajs/framework/utils"
 import { createOrderCreditLinesWorkflow } from "@medusajs/medusa/core-flows"
-import { forEachLimited } from "../../lib/concurrency"
-import { FAILPOINTS, failpoint } from "../../lib/failpoints"
+import { forEachLimited } from "../concurrency"
+import { FAILPOINTS, failpoint } from "../failpoints"
 import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
 import type { RefundRecord } from "../../modules/pagoefectivo/ledger"
 import type { MedusaShapeCheck } from "../../modules/pagoefectivo/medusa-shapes"
 import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
-import { isPagoEfectivoProvider } from "../../lib/pagoefectivo/provider-id"
+import { isPagoEfectivoProvider } from "../pagoefectivo/provider-id"
 import { type RowPlan, type Totals, creditLineAmount, planRowChanges, refundedAmount, summaryTotals, summaryValue } from "./plan"
 
 /** Whose books: an order's, or a payment collection's when no order owns it. */

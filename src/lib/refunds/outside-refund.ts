@@ -1,17 +1,13 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MathBN } from "@medusajs/framework/utils"
-import { StepResponse, WorkflowResponse, createStep, createWorkflow, transform, when } from "@medusajs/framework/workflows-sdk"
-import { emitEventStep } from "@medusajs/medusa/core-flows"
-import { toWireAmount } from "../lib/pagoefectivo/amount"
-import { PAGOEFECTIVO_EVENTS } from "../lib/pagoefectivo/events"
-import type { Notification } from "../lib/pagoefectivo"
-import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
-import type { RefundRecord } from "../modules/pagoefectivo/ledger"
-import type { OutsideRefund } from "../modules/pagoefectivo/outside-refunds"
-import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { booksKeyOf, convergeBooks } from "./books/converge"
-import { convergeBooksStep } from "./steps/converge-books"
-import { eventData } from "./steps/refund-event-data"
+import { toWireAmount } from "../pagoefectivo/amount"
+import type { Notification } from "../pagoefectivo"
+import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
+import type { RefundRecord } from "../../modules/pagoefectivo/ledger"
+import type { OutsideRefund } from "../../modules/pagoefectivo/outside-refunds"
+import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
+import { booksKeyOf, convergeBooks } from "../books/converge"
+import { recordOutsideRefundWorkflow } from "../../workflows/record-outside-refund"
 
 /**
  * Refunds made in PagoEfectivo's own panel (not through Medusa): PagoEfectivo notifies them with
@@ -19,7 +15,7 @@ import { eventData } from "./steps/refund-event-data"
  * as `unmatched`. Recording one in Medusa ("Record in Medusa" on the admin's PagoEfectivo page, or
  * automatically with the option recordOutsideRefunds) calls PagoEfectivo for nothing: it writes the
  * refund's record (origin "outside", completed, PagoEfectivo's refundId as its refund id), and the
- * same convergence as every other refund (src/workflows/books/) writes Medusa's Refund row (its id
+ * same convergence as every other refund (src/lib/books/) writes Medusa's Refund row (its id
  * is that refundId), the order transaction and the credit line. Once: the record's refund id is
  * unique, so a second press, or two at once, finds it and changes nothing.
  */
@@ -84,47 +80,6 @@ export async function planOutsideRefund(container: MedusaContainer, notification
     },
   }
 }
-
-type RecordStepOutput = { kind: "created" | "existing" | "above_refundable"; record: RefundRecord | null; message: string | null }
-
-/**
- * Writes the record (see OutsideRefunds.record). No compensation, on purpose: PagoEfectivo made
- * this refund, and the books follow the record in this run or the next (the reconciliation's sweep).
- */
-const writeOutsideRecordStep = createStep("pagoefectivo-write-outside-refund", async (input: OutsideRefund, { container }) => {
-  const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
-  const result = await pe.outsideRefunds().record(input, pe.options.refundCallLeaseSeconds)
-  if (result.kind === "above_refundable") {
-    const message = `PagoEfectivo refunded ${input.currency_code} ${input.amount} on CIP ${input.cip}, but with the ${result.counted} already refunded that passes the ${input.paid} paid; not recorded: look into it with PagoEfectivo`
-    return new StepResponse<RecordStepOutput>({ kind: "above_refundable", record: null, message })
-  }
-  return new StepResponse<RecordStepOutput>({ kind: result.kind, record: result.record, message: null })
-})
-
-/** The notification now names a refund this store has: processed (so it leaves the queue). */
-const markRecordedStep = createStep("pagoefectivo-mark-outside-notification", async (input: { id: string; recorded: boolean }, { container }) => {
-  if (!input.recorded) return new StepResponse(null)
-  await container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE).updatePagoEfectivoNotifications({
-    id: input.id,
-    status: "processed",
-    error: null,
-    processed_at: new Date(),
-  })
-  return new StepResponse(null)
-})
-
-export const recordOutsideRefundWorkflow = createWorkflow("pagoefectivo-record-outside-refund", (input: { notification_id: string; refund: OutsideRefund }) => {
-  const written = writeOutsideRecordStep(input.refund)
-  const refundIds = transform({ written }, ({ written }) => ({ refund_ids: written.record ? [written.record.refund_id] : [] }))
-  const books = convergeBooksStep(refundIds)
-  const mark = transform({ written, input }, ({ written, input }) => ({ id: input.notification_id, recorded: !!written.record }))
-  markRecordedStep(mark)
-  when("pagoefectivo-outside-refund-event", { written }, ({ written }) => written.kind === "created").then(() => {
-    const data = transform({ written }, ({ written }) => eventData(written.record!))
-    emitEventStep({ eventName: PAGOEFECTIVO_EVENTS.REFUND_COMPLETED, data }).config({ name: "emit-outside-refund-completed" })
-  })
-  return new WorkflowResponse(transform({ written, books }, ({ written, books }) => ({ ...written, books })))
-})
 
 export type OutsideRefundResult =
   | { outcome: "recorded"; record: RefundRecord; counted: boolean }

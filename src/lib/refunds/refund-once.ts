@@ -1,11 +1,11 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MathBN } from "@medusajs/framework/utils"
 import { refundPaymentWorkflow } from "@medusajs/medusa/core-flows"
-import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
-import { COUNTED_STATUSES, type RefundRecord } from "../modules/pagoefectivo/ledger"
-import type { NewRefundRequest, RefundRequestOutcome, RefundRequestRow } from "../modules/pagoefectivo/refund-requests"
-import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { isPagoEfectivoProvider } from "./process-notification"
+import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
+import { COUNTED_STATUSES, type RefundRecord } from "../../modules/pagoefectivo/ledger"
+import type { NewRefundRequest, RefundRequestOutcome, RefundRequestRow } from "../../modules/pagoefectivo/refund-requests"
+import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
+import { isPagoEfectivoProvider } from "../../workflows/process-notification"
 
 /** A payment as the keyed refunds need it. */
 export type PaymentFacts = {

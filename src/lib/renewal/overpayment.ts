@@ -1,9 +1,9 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
-import { PagoEfectivoError } from "../lib/pagoefectivo"
-import { toWireAmount } from "../lib/pagoefectivo/amount"
-import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
-import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
+import { PagoEfectivoError } from "../pagoefectivo"
+import { toWireAmount } from "../pagoefectivo/amount"
+import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
+import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
 
 /**
  * The refund of an overpayment: a replaced CIP that PagoEfectivo reports paid (see

@@ -1,6 +1,6 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MathBN, Modules } from "@medusajs/framework/utils"
-import { PAGOEFECTIVO_EVENTS } from "../lib/pagoefectivo/events"
+import { PAGOEFECTIVO_EVENTS } from "../pagoefectivo/events"
 import { ORDER_PAYMENT_FIELDS, type RefundOnceResult, loadPayments, pagoEfectivoPaymentIds, refundOnce } from "./refund-once"
 
 export type ReturnRefundResult =

@@ -1,7 +1,7 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
-import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
+import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
+import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
 import { type ReconcileOptions, type ReconcileSummary, SKIPPED_LOCKED, reconcilePagoEfectivo, summaryLine } from "./reconcile"
 
 /**

@@ -1,10 +1,9 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
-import { StepResponse, WorkflowResponse, createStep, createWorkflow, transform, when } from "@medusajs/framework/workflows-sdk"
-import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
-import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { type OrderLike, isPagoEfectivo, readPagoEfectivoCip } from "../lib/cip/read"
-import { formatCipAmount, formatLimaDateTime } from "../lib/cip/format"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
+import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
+import { type OrderLike, isPagoEfectivo, readPagoEfectivoCip } from "../cip/read"
+import { formatCipAmount, formatLimaDateTime } from "../cip/format"
 
 /**
  * The CIP by email, through Medusa's Notification module (channel "email"): the instructions when
@@ -22,7 +21,7 @@ import { formatCipAmount, formatLimaDateTime } from "../lib/cip/format"
 
 export type CipEmailKind = "instructions" | "reminder" | "renewed"
 
-const TRIGGERS: Record<CipEmailKind, string> = {
+export const TRIGGERS: Record<CipEmailKind, string> = {
   instructions: "order.placed",
   reminder: "pagoefectivo.cip.reminder",
   renewed: "pagoefectivo.cip.renewed",
@@ -149,83 +148,4 @@ export async function planCipEmail(container: MedusaContainer, orderId: string, 
   }
 }
 
-export const planCipEmailStep = createStep(
-  "pagoefectivo-plan-cip-email",
-  async (input: { order_id: string; kind: CipEmailKind; now?: number }, { container }) =>
-    new StepResponse(await planCipEmail(container, input.order_id, input.kind, input.now))
-)
-
-/** Unique violation on the notification's idempotency key: another worker claimed this email. */
-function isDuplicate(e: unknown): boolean {
-  const err = e as { code?: string; message?: string; errors?: unknown[] }
-  if (err?.code === "23505") return true
-  if (/idempotency_key/.test(err?.message ?? "") && /already exists/.test(err?.message ?? "")) return true
-  return Array.isArray(err?.errors) && err.errors.some(isDuplicate)
-}
-
 export type CipEmailResult = { sent: boolean; duplicate: boolean; reason: string | null; notification_id: string | null }
-
-/**
- * Creates (claims) and sends the notification. No compensation: an email cannot be unsent, and
- * the notification row is what keeps it from going out twice.
- */
-export const sendCipEmailStep = createStep(
-  "pagoefectivo-send-cip-email",
-  async (plan: Extract<CipEmailPlan, { send: true }>, { container }) => {
-    const notifications = container.resolve(Modules.NOTIFICATION)
-    try {
-      const created = await notifications.createNotifications([
-        {
-          to: plan.to,
-          channel: "email",
-          template: plan.template,
-          data: plan.data,
-          trigger_type: TRIGGERS[plan.data.kind],
-          resource_id: plan.order_id,
-          resource_type: "order",
-          receiver_id: plan.receiver_id,
-          idempotency_key: plan.idempotency_key,
-        },
-      ])
-      const notification = created[0]
-      return new StepResponse<CipEmailResult>(
-        notification
-          ? { sent: true, duplicate: false, reason: null, notification_id: notification.id }
-          : { sent: false, duplicate: true, reason: "already sent", notification_id: null }
-      )
-    } catch (e) {
-      if (isDuplicate(e)) return new StepResponse<CipEmailResult>({ sent: false, duplicate: true, reason: "being sent by another worker", notification_id: null })
-      throw e
-    }
-  }
-)
-
-/** Plans and sends one CIP email (see planCipEmail); answers whether it went out and why not. */
-export const sendPagoEfectivoCipEmailWorkflow = createWorkflow(
-  "pagoefectivo-send-cip-email",
-  (input: { order_id: string; kind: CipEmailKind; now?: number }) => {
-    const plan = planCipEmailStep(input)
-    const sent = when("pagoefectivo-cip-email-due", { plan }, ({ plan }) => plan.send).then(() =>
-      sendCipEmailStep(plan as unknown as Extract<CipEmailPlan, { send: true }>)
-    )
-    const result = transform({ plan, sent }, ({ plan, sent }): CipEmailResult =>
-      sent ?? { sent: false, duplicate: false, reason: plan.send ? null : plan.reason, notification_id: null }
-    )
-    return new WorkflowResponse(result)
-  }
-)
-
-/**
- * Emails `kind` for an order, when the plugin may (cipEmails on, an email provider configured:
- * without one it was said once at boot and every email is skipped without a word).
- */
-export async function emailCip(container: MedusaContainer, orderId: string, kind: CipEmailKind, now?: number): Promise<CipEmailResult> {
-  const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
-  if (!pe.options.cipEmails) return { sent: false, duplicate: false, reason: "cipEmails is off", notification_id: null }
-  if (!(await pe.hasEmailProvider())) return { sent: false, duplicate: false, reason: "no email provider", notification_id: null }
-  const { result } = await sendPagoEfectivoCipEmailWorkflow(container).run({ input: { order_id: orderId, kind, now } })
-  if (result.sent) {
-    container.resolve(ContainerRegistrationKeys.LOGGER).info(`pagoefectivo: CIP ${kind} emailed for order ${orderId} (notification ${result.notification_id})`)
-  }
-  return result
-}

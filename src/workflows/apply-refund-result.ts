@@ -3,7 +3,7 @@ import { emitEventStep } from "@medusajs/medusa/core-flows"
 import { PAGOEFECTIVO_EVENTS } from "../lib/pagoefectivo/events"
 import { DEAD_STATUSES } from "../modules/pagoefectivo/ledger"
 import { convergeBooksStep } from "./steps/converge-books"
-import { eventData } from "./steps/refund-event-data"
+import { eventData } from "../lib/refunds/event-data"
 import { reopenRefundRequestsStep } from "./steps/reopen-refund-requests"
 import { type RefundResultInput, type RefundResultOutcome, settleRefundRecordStep } from "./steps/settle-refund-record"
 
@@ -17,7 +17,7 @@ export type { RefundResultInput, RefundResultOutcome }
  * 2. a refund made under a key (a return, a batch line) that ended dead has its request reopened,
  *    and `pagoefectivo.refund.completed` / `pagoefectivo.refund.failed` are emitted once, when the
  *    record moves;
- * 3. the order's books are converged to the records (src/workflows/books/): a rejected or failed
+ * 3. the order's books are converged to the records (src/lib/books/): a rejected or failed
  *    refund stops counting in Medusa (its Refund row and order transaction are soft-deleted, the
  *    payment collection's refunded amount and the order's summary recomputed; the credit line
  *    Medusa added stays, so the amount shows as owed to the shopper again), whatever Medusa was
