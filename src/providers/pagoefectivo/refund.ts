@@ -15,6 +15,7 @@ import { toWireAmount } from "../../lib/pagoefectivo/amount"
 import type { ResolvedOptions } from "../../lib/pagoefectivo/options"
 import { describeRefundFailure } from "../../lib/pagoefectivo/refund-errors"
 import { FAILPOINTS, failpoint } from "../../lib/failpoints"
+import { CONFIRMED_STATUSES, isDeadStatus } from "../../lib/refund-status"
 import type { GatewayAnswer, RefundLedger, RefundRecord } from "../../modules/pagoefectivo/ledger"
 
 /** What the provider keeps of each refund in the payment's `data.refunds`. */
@@ -109,8 +110,9 @@ export class RefundExecutor {
       )
     }
     const { record } = begun
-    if (record.status === "completed" || record.status === "pending" || record.status === "awaiting_transfer") return summary(record)
-    if (record.status === "rejected" || record.status === "failed") {
+    // a retry of a refund PagoEfectivo confirmed answers what it already said
+    if (CONFIRMED_STATUSES.includes(record.status)) return summary(record)
+    if (isDeadStatus(record.status)) {
       throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `PagoEfectivo: refund ${refundId} already ended ${record.status}: ${record.failure_reason ?? ""}`)
     }
 
