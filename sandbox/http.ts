@@ -1,11 +1,27 @@
 /**
  * The sandbox's HTTP plumbing: replies, PagoEfectivo's error shapes (A3), body parsing and
- * validation into A3 field errors, and the control API's body parsing. No state.
+ * validation into A3 field errors, the control API's body parsing, routes and the sandbox's own
+ * codes. No state.
  */
 import { timingSafeEqual } from "node:crypto"
 import type http from "node:http"
 import { z } from "zod"
 import { CODES, type FieldError } from "../src/lib/pagoefectivo/wire"
+
+/**
+ * Codes the sandbox answers with that neither PagoEfectivo's documentation nor wire.ts define
+ * (the 403/409/422 business codes are wire.ts's REFUND_CODES and CIP_CODES).
+ */
+export const SANDBOX_CODES = {
+  /** 401: token missing/invalid/expired/revoked, bad credentials or hash, bad PE-Signature. */
+  UNAUTHORIZED: "401",
+  /** 404: no such route (distinct from CIP_NOT_FOUND "404" so a wrong base URL is not read as "unknown CIP"). */
+  ROUTE_NOT_FOUND: "490",
+  /** 405: the route exists with other methods. */
+  METHOD_NOT_ALLOWED: "491",
+  /** 413: body above 1 MiB. */
+  PAYLOAD_TOO_LARGE: "492",
+} as const
 
 export const SUCCESS_MESSAGE = "Solicitud exitosa."
 export const INVALID_MESSAGE = "Solicitud con datos inválidos."
@@ -34,6 +50,18 @@ export interface Route {
   template: string
   kind: "api" | "control" | "page"
   handler: Handler
+}
+
+/** A route from a template such as "/v1/cips/{cip}": each {name} matches one path segment. */
+export function route(method: string, template: string, kind: Route["kind"], handler: Handler): Route {
+  const pattern = new RegExp(
+    "^" +
+      template
+        .replace(/[.]/g, "\\.")
+        .replace(/\{[^}]+\}/g, "([^/]+)") +
+      "$"
+  )
+  return { method, pattern, template, kind, handler }
 }
 
 export class HttpError extends Error {
