@@ -50,18 +50,17 @@
 import fs from "fs"
 import path from "path"
 import { ensurePostgres, type PostgresConnection } from "./lib/postgres"
-import { recreateDatabase } from "./lib/demo-db"
 import { checkoutWithCip, type StoreApi } from "./lib/storefront"
 import { type DemoStorefront, startDemoStorefront } from "./lib/demo-storefront"
 import { BUILD_DIR, BUILT_ADMIN, GroupChild, REPO_ROOT, portInUse, runMedusa, spawnMedusa, stopStaleMedusa, tail, typeErrorsOfEmittedBuild } from "./lib/medusa-process"
+import { AdminLoginError, adminToken, createAdminUser, freshDatabase, migrateStore, type Seeded, type SetupCommand, seedStore } from "./lib/store-setup"
 import { SANDBOX_DEFAULTS, startSandbox, type SandboxHandle } from "../sandbox/server"
 
 // ---------------------------------------------------------------- settings
 
 /** PAGOEFECTIVO_DEMO_DB: another name, so that two checkouts can run the demo at once (with other ports). */
 const DEMO_DB = process.env.PAGOEFECTIVO_DEMO_DB || "medusa_pagoefectivo_demo"
-const ADMIN_EMAIL = "admin@tienda.pe"
-const ADMIN_PASSWORD = "supersecret"
+const ADMIN = { email: "admin@tienda.pe", password: "supersecret" }
 const SHOPPER_EMAIL = "rosa@example.pe"
 const HEALTH_TIMEOUT_MS = 120_000
 const CAPTURE_TIMEOUT_MS = 60_000
@@ -246,15 +245,6 @@ async function stopEverything(): Promise<void> {
 // ---------------------------------------------------------------- steps
 
 type Flags = ReturnType<typeof parseArgs>
-type Seeded = {
-  regionId: string
-  usdRegionId: string
-  publishableKey: string
-  variantId: string
-  productId: string
-  salesChannelId: string
-  [k: string]: string
-}
 
 async function checkPorts(medusaPort: number, sandboxPort: number, storefrontPort: number) {
   const stale = await stopStaleMedusa(MEDUSA_PID_FILE)
@@ -298,15 +288,14 @@ async function postgresStep(): Promise<string> {
         return process.env.DATABASE_URL!
       }
     }
-    let existed = false
+    let fresh: Awaited<ReturnType<typeof freshDatabase>>
     try {
-      ;({ existed } = await recreateDatabase(pg, DEMO_DB))
+      fresh = await freshDatabase(pg, DEMO_DB)
     } catch (e) {
       throw new DemoError("PostgreSQL", `could not create the database ${DEMO_DB}: ${(e as Error).message}`)
     }
-    const url = `${pg.url}/${DEMO_DB}`
-    detail(`database ${DEMO_DB} ${existed ? "created afresh (the sandbox starts empty, so does the store)" : "created"}: ${maskUrl(url)}`)
-    return url
+    detail(`database ${DEMO_DB} ${fresh.existed ? "created afresh (the sandbox starts empty, so does the store)" : "created"}: ${maskUrl(fresh.databaseUrl)}`)
+    return fresh.databaseUrl
   })
 }
 
@@ -322,6 +311,12 @@ async function medusaCommand(stepName: string, args: string[], env: NodeJS.Proce
 }
 
 class Interrupted extends Error {}
+
+/** For a `.catch`: a failure that is not already the demo's own becomes step `step`'s, with its log. */
+const stepError = (step: string, logFile?: string) => (e: unknown): never => {
+  if (e instanceof DemoError || e instanceof Interrupted) throw e
+  throw new DemoError(step, (e as Error).message, logFile)
+}
 
 async function buildStep(env: NodeJS.ProcessEnv, flags: Flags) {
   const config = path.join(BUILD_DIR, "medusa-config.js")
@@ -412,28 +407,23 @@ async function fileGone(file: string, timeoutMs: number): Promise<void> {
   while (fs.existsSync(file) && Date.now() < deadline) await sleep(100)
 }
 
+/** The admin's token; with `checkCookie`, also what the admin at /app does next: trade it for a session cookie. */
 async function adminLogin(baseUrl: string, checkCookie: boolean): Promise<string> {
-  const res = await fetch(`${baseUrl}/auth/user/emailpass`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
-  })
-  const body: any = await res.json().catch(() => ({}))
-  if (!res.ok || !body.token) {
-    throw new DemoError(
-      "purchase",
-      `admin login as ${ADMIN_EMAIL} answered ${res.status} ${JSON.stringify(body)}` +
-        (res.status === 401 ? ` (the user existed before this run with another password? reset it or use another DATABASE_URL)` : "")
-    )
+  let token: string
+  try {
+    token = await adminToken(baseUrl, ADMIN)
+  } catch (e) {
+    if (!(e instanceof AdminLoginError)) throw e
+    const hint = e.status === 401 ? ` (the user existed before this run with another password? reset it or use another DATABASE_URL)` : ""
+    throw new DemoError("purchase", e.message + hint)
   }
   if (checkCookie) {
-    // What the admin at /app does next: trade the token for a session cookie.
-    const s = await fetch(`${baseUrl}/auth/session`, { method: "POST", headers: { authorization: `Bearer ${body.token}` } })
+    const s = await fetch(`${baseUrl}/auth/session`, { method: "POST", headers: { authorization: `Bearer ${token}` } })
     const cookie = s.headers.get("set-cookie")
     if (s.ok && cookie) detail(`admin session cookie issued (browser login at /app works over http)`)
     else warn(`POST /auth/session answered ${s.status} without a session cookie: a browser login at /app will not stick`)
   }
-  return body.token as string
+  return token
 }
 
 async function adminOrder(baseUrl: string, token: string, orderId: string) {
@@ -564,26 +554,23 @@ async function main() {
     env.AUTH_CORS ??= `${medusaUrl},http://localhost:${storefrontPort}`
   }
 
-  await step(`Migrations`, "migrations", () => medusaCommand("migrations", ["db:migrate"], env, LOGS.migrate))
+  // The store's setup commands (scripts/lib/store-setup.ts), each a step of its own with its log.
+  const setupStep = { migrate: "migrations", seed: "seed", user: "admin user" } as const
+  const setup: SetupCommand = async (name, args, accept) => (await medusaCommand(setupStep[name], args, env, LOGS[name], accept)).output
+
+  await step(`Migrations`, "migrations", () => migrateStore(setup))
 
   const seeded = await step(`Seed the Peru store`, "seed", async () => {
-    const r = await medusaCommand("seed", ["exec", "./src/scripts/seed-peru-store.ts"], env, LOGS.seed)
-    const m = r.output.match(/pagoefectivo seed: (\{.*\})/)
-    if (!m) throw new DemoError("seed", "the seed ran but printed no `pagoefectivo seed: {…}` line", LOGS.seed)
-    const s = JSON.parse(m[1]) as Seeded
+    const s = await seedStore(setup).catch(stepError("seed", LOGS.seed))
     detail(`region Perú (PEN) ${s.regionId}, region USD ${s.usdRegionId}`)
     detail(`product ${s.productId}, variant ${s.variantId}`)
     detail(`publishable key ${s.publishableKey}`)
     return s
   })
 
-  await step(`Admin user ${ADMIN_EMAIL}`, "admin user", async () => {
-    let existed = false
-    await medusaCommand("admin user", ["user", "-e", ADMIN_EMAIL, "-p", ADMIN_PASSWORD], env, LOGS.user, (output) => {
-      existed = /already exists/i.test(output)
-      return existed
-    })
-    detail(existed ? `${ADMIN_EMAIL} already exists (kept as it is)` : `created ${ADMIN_EMAIL}`)
+  await step(`Admin user ${ADMIN.email}`, "admin user", async () => {
+    const { existed } = await createAdminUser(setup, ADMIN)
+    detail(existed ? `${ADMIN.email} already exists (kept as it is)` : `created ${ADMIN.email}`)
   })
 
   const sandbox = await step(`PagoEfectivo sandbox`, "sandbox", async () => {
@@ -666,7 +653,7 @@ async function main() {
     `              ("Simulate payment"), watch the page turn to paid; or "let this code`,
     `              expire": the order gets a fresh CIP (renewExpiredCip), shown and emailed`,
     flags.noAdmin ? `Admin         disabled (--no-admin)` : `Admin         ${baseUrl}/app`,
-    `              email ${ADMIN_EMAIL}   password ${ADMIN_PASSWORD}`,
+    `              email ${ADMIN.email}   password ${ADMIN.password}`,
     `Store API     ${baseUrl}/store   with the header x-publishable-api-key:`,
     `              ${seeded.publishableKey}`,
     `              region Perú (PEN)  ${seeded.regionId}`,
