@@ -16,7 +16,9 @@ import { type RefundResultOutcome, applyRefundResultWorkflow } from "./apply-ref
 import { cancelExpiredSessionStep } from "./steps/cancel-expired-session"
 import { confirmCapturedStep } from "./steps/confirm-captured"
 import { applyLatePaymentStep, lateCipTarget, latePaymentLockKey } from "./late-payment"
-import { isOverpaymentRefundId, settleOverpaymentRefund } from "../lib/renewal/overpayment"
+import { isOverpaymentRefundId } from "../lib/renewal/overpayment"
+import { type NotificationMark, markNotificationStep } from "./steps/mark-notification"
+import { settleOverpaymentRefundStep } from "./steps/settle-overpayment-refund"
 import { markRenewedCipPaidStep, renewOnExpiryStep } from "./renew-cip"
 
 import { FAILPOINTS, failpoint } from "../lib/failpoints"
@@ -123,29 +125,8 @@ async function resolveCipTarget(
   return { kind: "cip.expired", notification_id: id, session_id: sessionId, order_id: orderId, cancel_order: cancelOrder }
 }
 
-export { cancelExpiredSessionStep }
+export { cancelExpiredSessionStep, markNotificationStep }
 
-const settleOverpaymentRefundStep = createStep(
-  "pagoefectivo-settle-overpayment-refund",
-  async (t: Extract<NotificationTarget, { kind: "overpayment.refund" }>, { container }) =>
-    new StepResponse(await settleOverpaymentRefund(container, t.refund_id, t.status, t.reference_id, t.reason))
-)
-
-type NotificationMark = "processed" | "ignored" | "unmatched" | "anomaly"
-
-export const markNotificationStep = createStep(
-  "pagoefectivo-mark-notification",
-  async (input: { id: string; status: NotificationMark; error?: string | null }, { container }) => {
-    const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
-    await pe.updatePagoEfectivoNotifications({
-      id: input.id,
-      status: input.status,
-      error: input.error ?? null,
-      processed_at: new Date(),
-    })
-    return new StepResponse(null)
-  }
-)
 
 /**
  * Turns one stored notification into Medusa state:
