@@ -91,25 +91,23 @@ export class CipApi {
   expireCip(cip: SandboxCip, notify: boolean): Promise<void> {
     cip.status = "expired"
     cip.dateExpired = new Date()
-    if (!notify) return Promise.resolve()
-    return this.notifier.notify("cip.expired", String(cip.cip), {
-      cip: String(cip.cip),
-      currency: cip.currency,
-      amount: cip.amount,
-      transactionCode: cip.transactionCode,
-    })
+    return notify ? this.notifyCip("cip.expired", cip) : Promise.resolve()
   }
 
   payCip(cip: SandboxCip, paidAt: Date, notify: boolean): Promise<void> {
     cip.status = "paid"
     cip.datePayment = paidAt
-    if (!notify) return Promise.resolve()
-    return this.notifier.notify("cip.paid", String(cip.cip), {
+    return notify ? this.notifyCip("cip.paid", cip, { paymentDate: formatLimaDate(paidAt) }) : Promise.resolve()
+  }
+
+  /** A CIP's notification: its number, currency, amount and transactionCode, and `extra`. */
+  private notifyCip(event: "cip.paid" | "cip.expired", cip: SandboxCip, extra: Record<string, unknown> = {}): Promise<void> {
+    return this.notifier.notify(event, String(cip.cip), {
       cip: String(cip.cip),
       currency: cip.currency,
       amount: cip.amount,
       transactionCode: cip.transactionCode,
-      paymentDate: formatLimaDate(paidAt),
+      ...extra,
     })
   }
 
