@@ -298,13 +298,14 @@ medusaIntegrationTestRunner({
         old.datePayment = new Date()
         const late = JSON.stringify({ eventType: "cip.paid", operationNumber: "LATE-1", data: { cip: session.data.cip, currency: "PEN", amount: 199.9, transactionCode: session.id } })
         expect((await shop.deliver(late)).status).toBe(200)
-        const record = await eventually(async () => {
-          const [r] = await shop.pe().listPagoEfectivoCips({ cip: session.data.cip })
-          return r?.status === "overpaid" ? r : null
-        }, { what: "overpayment recorded" })
-        expect(record).toMatchObject({ order_id: order.id, amount: "199.90", currency_code: "PEN", refund_status: null })
-        const [n] = await shop.pe().listPagoEfectivoNotifications({ operation_number: "LATE-1" })
+        // the CIP record turns overpaid inside the notification's workflow, before the notification is marked
+        const n = await eventually(async () => {
+          const [x] = await shop.pe().listPagoEfectivoNotifications({ operation_number: "LATE-1" })
+          return x && x.status !== "received" ? x : null
+        }, { what: "late notification applied" })
         expect(n).toMatchObject({ status: "processed" })
+        const [record] = await shop.pe().listPagoEfectivoCips({ cip: session.data.cip })
+        expect(record).toMatchObject({ status: "overpaid", order_id: order.id, amount: "199.90", currency_code: "PEN", refund_status: null })
 
         // applied again (a redelivery, the reconciliation): nothing more
         await applyNotification(getContainer(), n.id)
