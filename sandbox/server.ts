@@ -25,7 +25,7 @@ import { apiError, type Ctx, HttpError, type Reply, type Route, SANDBOX_CODES } 
 import { Notifier } from "./notifier"
 import { RefundApi } from "./refund-api"
 import { RequestLog, searchSize } from "./request-log"
-import { SandboxCore, type SandboxState } from "./state"
+import { clockNumbering, SandboxCore, type SandboxState } from "./state"
 
 export * from "./config"
 export type { SandboxRequest } from "./request-log"
@@ -33,6 +33,7 @@ export type { SandboxSnapshot } from "./control"
 export { SANDBOX_CODES } from "./http"
 export { AUTH_MAX_SKEW_SECONDS } from "./auth"
 export {
+  clockNumbering,
   FIRST_CIP,
   FIRST_OPERATION_NUMBER,
   type DeliveryOutcome,
@@ -74,6 +75,11 @@ export interface SandboxOptions {
   config?: SandboxConfigPatch
   /** One line per request/delivery. Default console.log with a prefix; `() => {}` silences. */
   log?: (line: string) => void
+  /**
+   * Added to the first CIP (2523136), operation (1001) and refund (RF00000001) numbers. Default 0;
+   * the command starts from the clock (`clockNumbering`), so a restart never repeats a number.
+   */
+  numbering?: number
 }
 
 export interface SandboxHandle {
@@ -103,6 +109,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxOpt
     secretKey: env.PAGOEFECTIVO_SECRET_KEY || SANDBOX_DEFAULTS.secretKey,
     serviceId: env.PAGOEFECTIVO_SERVICE_ID || SANDBOX_DEFAULTS.serviceId,
     notifyUrl: env.PAGOEFECTIVO_NOTIFY_URL || null,
+    numbering: clockNumbering(),
   }
 }
 
@@ -148,7 +155,9 @@ class Sandbox {
       ...(options.notifyUrl !== undefined ? { notifyUrl: options.notifyUrl } : {}),
     })
     const sink = options.log ?? ((line: string) => console.log(`[pagoefectivo-sandbox] ${line}`))
-    const core = new SandboxCore({ accessKey, secretKey, serviceId }, applyConfigPatch(DEFAULT_CONFIG, patch), sink)
+    const numbering = options.numbering ?? 0
+    if (!Number.isSafeInteger(numbering) || numbering < 0 || numbering > 1e12) throw new Error("numbering must be a whole number from 0 to 10^12")
+    const core = new SandboxCore({ accessKey, secretKey, serviceId }, applyConfigPatch(DEFAULT_CONFIG, patch), sink, numbering)
     this.core = core
     this.requestLog = new RequestLog(core.state.counters.peakInFlight)
     this.faults = new Faults(core)

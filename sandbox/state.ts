@@ -10,6 +10,17 @@ import type { SandboxConfig, SandboxFault } from "./config"
 export const FIRST_CIP = 2523136
 export const FIRST_OPERATION_NUMBER = 1001
 
+/**
+ * A numbering start that a later start of the sandbox does not repeat: tenths of a second since
+ * 2026-01-01. PagoEfectivo never reuses a CIP or an operation number, and a store keeps its records
+ * across a restart of the sandbox, so the command's numbers must not start over (a repeated
+ * operation number is dropped as a duplicate, a repeated CIP finds another order). Two starts
+ * collide only if the first issued more than ten numbers per second between them.
+ */
+export function clockNumbering(now = Date.now()): number {
+  return Math.max(0, Math.floor((now - Date.UTC(2026, 0, 1)) / 100))
+}
+
 export interface SandboxCip {
   cip: number
   guid: string
@@ -107,7 +118,8 @@ export class SandboxCore {
   baseUrl = ""
   /** Bumped by reset and close: async work of an older epoch stops and records nothing. */
   epoch = 0
-  readonly seq = { cip: FIRST_CIP, operation: FIRST_OPERATION_NUMBER, refund: 1, delivery: 1, fault: 1 }
+  /** CIP, operation and refund numbers start at their first value plus `numbering`; reset keeps them. */
+  readonly seq: { cip: number; operation: number; refund: number; delivery: number; fault: number }
   /** One line to the log, redacted. */
   readonly log: (line: string) => void
   private readonly timers = new Map<NodeJS.Timeout, () => void>()
@@ -117,8 +129,10 @@ export class SandboxCore {
     readonly credentials: SandboxCredentials,
     /** The start-up configuration, which reset goes back to. */
     private readonly initialConfig: SandboxConfig,
-    sink: (line: string) => void
+    sink: (line: string) => void,
+    numbering = 0
   ) {
+    this.seq = { cip: FIRST_CIP + numbering, operation: FIRST_OPERATION_NUMBER + numbering, refund: 1 + numbering, delivery: 1, fault: 1 }
     this.log = (line) => sink(this.redact(line))
     this.state = {
       cips: new Map(),
