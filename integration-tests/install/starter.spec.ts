@@ -25,7 +25,7 @@ import os from "os"
 import path from "path"
 import type { Browser, BrowserContext, Page } from "playwright-core"
 import { dropDatabase, recreateDatabase } from "../../scripts/lib/demo-db"
-import { type GroupChild, REPO_ROOT, spawnLogged } from "../../scripts/lib/medusa-process"
+import { type GroupChild, REPO_ROOT, spawnLogged, waitForHttp } from "../../scripts/lib/medusa-process"
 import type { PostgresConnection } from "../../scripts/lib/postgres"
 import { checkoutWithCip } from "../../scripts/lib/storefront"
 import { CHROMIUM, launchChromium, loginToAdmin } from "../e2e/lib/browser"
@@ -33,7 +33,7 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, freePort, postgres, timed as timedStep } f
 import { adminLogin, setUpPeruStore } from "./lib/admin-api"
 import { type Packed, packPlugin } from "./lib/pack"
 import { STOREFRONT_REACT_QUERY, pnpmCopies, writeStarterWorkspace } from "./lib/starter-workspace"
-import { runLogged, storeEnv, storeRunEnv, waitForHttp } from "./lib/store-check"
+import { runLogged, storeEnv, storeRunEnv } from "./lib/store-check"
 
 const ARTIFACTS = path.join(REPO_ROOT, "integration-tests", "install", "artifacts")
 const inCi = !!process.env.CI && process.env.CI !== "false"

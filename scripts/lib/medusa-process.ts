@@ -1,5 +1,5 @@
 /**
- * Child-process and port helpers for running the Medusa CLI: `npm run demo` (scripts/demo.ts) and
+ * Child-process helpers for running the Medusa CLI: `npm run demo` (scripts/demo.ts) and
  * the multi-instance spec.
  *
  * Every Medusa CLI command runs as `node <@medusajs/cli>/cli.js <args>` (what `npx medusa` runs,
@@ -9,15 +9,32 @@
  */
 import { ChildProcess, spawn } from "child_process"
 import fs from "fs"
-import net from "net"
 import path from "path"
-import { canListen, pidAlive } from "./ports"
+import { pidAlive } from "./ports"
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..")
 
 /** Where `medusa build` (the app: backend + admin) and `medusa plugin:build` write. */
 export const BUILD_DIR = path.join(REPO_ROOT, ".medusa", "server")
 export const BUILT_ADMIN = path.join(BUILD_DIR, "public", "admin", "index.html")
+
+/** The newest modification time (ms) of any file below `dir`; 0 when there is none (or no such directory). */
+export function newestMtime(dir: string): number {
+  let newest = 0
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name)
+      if (e.isDirectory()) walk(p)
+      else newest = Math.max(newest, fs.statSync(p).mtimeMs)
+    }
+  }
+  try {
+    walk(dir)
+  } catch {
+    /* no such directory */
+  }
+  return newest
+}
 
 /**
  * `medusa build` exits 1 on TypeScript errors although it has emitted the backend and the admin.
@@ -200,30 +217,43 @@ export async function runChild(
   }
 }
 
-// ---------------------------------------------------------------- ports
+// ---------------------------------------------------------------- waiting for an answer
 
-function answers(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ port, host })
-    const done = (v: boolean) => {
-      sock.destroy()
-      resolve(v)
-    }
-    sock.setTimeout(1000, () => done(false))
-    sock.once("connect", () => done(true))
-    sock.once("error", () => done(false))
-  })
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Why waitForHttp gave up: the child exited first, or the time ran out. `summary` leaves out the log. */
+export class HttpWaitError extends Error {
+  constructor(
+    readonly reason: "exited" | "timeout",
+    readonly summary: string,
+    logTail: string
+  ) {
+    super(`${summary}:\n${logTail}`)
+  }
 }
 
-/** True when something listens on `port` (any interface) or `localhost:port` answers. */
-export async function portInUse(port: number): Promise<boolean> {
-  if (!(await canListen(port, "0.0.0.0")) || !(await canListen(port, "::"))) return true
-  return (await answers(port, "127.0.0.1")) || (await answers(port, "::1"))
+/**
+ * Polls `url` until it answers 2xx, or the child dies, or `ms` pass (an HttpWaitError naming
+ * `label`, by default the log's name, with the log's tail). `beforeEachTry` may throw to give up
+ * sooner (the run is being stopped).
+ */
+export async function waitForHttp(url: string, child: GroupChild, ms: number, opts: { label?: string; beforeEachTry?: () => void } = {}): Promise<void> {
+  const label = opts.label ?? path.basename(child.logFile, ".log")
+  const deadline = Date.now() + ms
+  for (;;) {
+    opts.beforeEachTry?.()
+    if (!child.running) {
+      const r = await child.exited
+      throw new HttpWaitError("exited", `${label} exited (${r.signal ?? `code ${r.code}`}) before ${url} answered`, tail(child.logFile, 40))
+    }
+    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)
+    if (ok) return
+    if (Date.now() > deadline) throw new HttpWaitError("timeout", `${url} did not answer within ${ms / 1000} s`, tail(child.logFile, 40))
+    await sleep(500)
+  }
 }
 
 // ---------------------------------------------------------------- stale Medusa
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /**
  * A Medusa left running by an earlier demo that was killed (SIGKILL, closed terminal…): its pid

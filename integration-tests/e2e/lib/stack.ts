@@ -18,10 +18,10 @@ import crypto from "crypto"
 import fs from "fs"
 import net from "net"
 import path from "path"
-import { recreateDatabase } from "../../../scripts/lib/demo-db"
 import { type DemoStorefront, startDemoStorefront } from "../../../scripts/lib/demo-storefront"
-import { BUILD_DIR, BUILT_ADMIN, type GroupChild, REPO_ROOT, runMedusa, spawnMedusa, tail, typeErrorsOfEmittedBuild } from "../../../scripts/lib/medusa-process"
+import { BUILD_DIR, BUILT_ADMIN, type GroupChild, REPO_ROOT, runMedusa, spawnMedusa, tail, typeErrorsOfEmittedBuild, waitForHttp } from "../../../scripts/lib/medusa-process"
 import { type PostgresConnection, ensurePostgres } from "../../../scripts/lib/postgres"
+import { type Seeded, type SetupCommand, adminToken, createAdminUser, freshDatabase, migrateStore, seedStore } from "../../../scripts/lib/store-setup"
 import { SANDBOX_DEFAULTS, type SandboxHandle, startSandbox } from "../../../sandbox/server"
 
 export const ARTIFACTS = path.join(REPO_ROOT, "integration-tests", "e2e", "artifacts")
@@ -30,7 +30,7 @@ export const E2E_DB = process.env.PAGOEFECTIVO_E2E_DB || "medusa_pagoefectivo_e2
 export const ADMIN_EMAIL = "admin@tienda.pe"
 export const ADMIN_PASSWORD = "supersecret-e2e"
 
-export type Seeded = { regionId: string; variantId: string; publishableKey: string; [k: string]: string }
+export type { Seeded }
 
 export type Stack = {
   medusaUrl: string
@@ -77,14 +77,16 @@ export async function timed<T>(timings: Record<string, number>, name: string, fn
   }
 }
 
-/** `medusa <args>` from the repo root; a failure names its log and shows its tail. */
-async function medusa(args: string[], env: NodeJS.ProcessEnv, logName: string) {
-  const logFile = path.join(ARTIFACTS, logName)
-  const r = await runMedusa({ args, cwd: REPO_ROOT, env, logFile })
-  if (r.code !== 0) {
-    throw new Error(`medusa ${args.join(" ")} ${r.signal ? `was killed by ${r.signal}` : `exited with code ${r.code}`}; ${path.relative(REPO_ROOT, logFile)}:\n${tail(logFile, 40)}`)
+/** The store's setup commands from the repo root, logged as medusa-<name>.log; a failure names its log and shows its tail. */
+function setupCommands(env: NodeJS.ProcessEnv): SetupCommand {
+  return async (name, args, accept) => {
+    const logFile = path.join(ARTIFACTS, `medusa-${name}.log`)
+    const r = await runMedusa({ args, cwd: REPO_ROOT, env, logFile })
+    if (r.code !== 0 && !accept?.(r.output)) {
+      throw new Error(`medusa ${args.join(" ")} ${r.signal ? `was killed by ${r.signal}` : `exited with code ${r.code}`}; ${path.relative(REPO_ROOT, logFile)}:\n${tail(logFile, 40)}`)
+    }
+    return r.output
   }
-  return r
 }
 
 /**
@@ -155,7 +157,7 @@ export async function startStack(opts: { env?: Record<string, string>; storefron
 
   try {
     const pg = (running.pg = await postgres())
-    await recreateDatabase(pg, E2E_DB)
+    const { databaseUrl } = await freshDatabase(pg, E2E_DB)
     const [medusaPort, sandboxPort] = [await freePort(), await freePort()]
     const medusaUrl = `http://localhost:${medusaPort}`
     const storefrontPort = opts.storefront ? await freePort() : null
@@ -165,7 +167,7 @@ export async function startStack(opts: { env?: Record<string, string>; storefron
     const { NODE_ENV: _drop, ...base } = process.env
     const env: NodeJS.ProcessEnv = {
       ...base,
-      DATABASE_URL: `${pg.url}/${E2E_DB}`,
+      DATABASE_URL: databaseUrl,
       PAGOEFECTIVO_BASE_URL: `http://localhost:${sandboxPort}/v1`,
       PAGOEFECTIVO_ACCESS_KEY: SANDBOX_DEFAULTS.accessKey,
       PAGOEFECTIVO_SECRET_KEY: SANDBOX_DEFAULTS.secretKey,
@@ -178,19 +180,19 @@ export async function startStack(opts: { env?: Record<string, string>; storefron
       ...opts.env,
     }
 
+    const setup = setupCommands(env)
     // The build is CPU work and the rest mostly database work: run them side by side.
     const seeded = await timed(timings, "build + migrate/seed/user", async () => {
       const [, s] = await Promise.all([
         timed(timings, "medusa build", () => build(env)),
         (async () => {
-          await timed(timings, "migrations", () => medusa(["db:migrate"], env, "medusa-migrate.log"))
-          const s = await timed(timings, "seed", async () => {
-            const r = await medusa(["exec", "./src/scripts/seed-peru-store.ts"], env, "medusa-seed.log")
-            const m = r.output.match(/pagoefectivo seed: (\{.*\})/)
-            if (!m) throw new Error(`the seed printed no "pagoefectivo seed: {…}" line; see ${path.join(ARTIFACTS, "medusa-seed.log")}`)
-            return JSON.parse(m[1]) as Seeded
-          })
-          await timed(timings, "admin user", () => medusa(["user", "-e", ADMIN_EMAIL, "-p", ADMIN_PASSWORD], env, "medusa-user.log"))
+          await timed(timings, "migrations", () => migrateStore(setup))
+          const s = await timed(timings, "seed", () =>
+            seedStore(setup).catch((e) => {
+              throw new Error(`${(e as Error).message}; see ${path.join(ARTIFACTS, "medusa-seed.log")}`)
+            })
+          )
+          await timed(timings, "admin user", () => createAdminUser(setup, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }))
           return s
         })(),
       ])
@@ -215,25 +217,12 @@ export async function startStack(opts: { env?: Record<string, string>; storefron
         env: { ...env, PORT: String(medusaPort), NODE_ENV: "e2e" },
         logFile: path.join(ARTIFACTS, "medusa.log"),
       }))
-      const deadline = Date.now() + 120_000
-      for (;;) {
-        if (!m.running) throw new Error(`medusa start exited before answering; medusa.log:\n${tail(m.logFile, 40)}`)
-        const ok = await fetch(`${medusaUrl}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)
-        if (ok) break
-        if (Date.now() > deadline) throw new Error(`${medusaUrl}/health did not answer within 120 s; medusa.log:\n${tail(m.logFile, 40)}`)
-        await new Promise((r) => setTimeout(r, 500))
-      }
+      await waitForHttp(`${medusaUrl}/health`, m, 120_000, { label: "medusa start" })
       const app = await fetch(`${medusaUrl}/app`)
       if (app.status !== 200 || !/<html/i.test(await app.text())) throw new Error(`the admin is not served at ${medusaUrl}/app (${app.status})`)
     })
 
-    const login = await fetch(`${medusaUrl}/auth/user/emailpass`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
-    })
-    const { token } = (await login.json()) as { token?: string }
-    if (!login.ok || !token) throw new Error(`admin login answered ${login.status}`)
+    const token = await adminToken(medusaUrl, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })
 
     if (storefrontPort) {
       running.storefront = await startDemoStorefront({

@@ -23,7 +23,7 @@ import fs from "fs"
 import path from "path"
 import type { Browser } from "playwright-core"
 import { dropDatabase, recreateDatabase } from "../../../scripts/lib/demo-db"
-import { type GroupChild, REPO_ROOT, readLog, runChild, spawnLogged, tail } from "../../../scripts/lib/medusa-process"
+import { type GroupChild, REPO_ROOT, readLog, runChild, spawnLogged, tail, waitForHttp } from "../../../scripts/lib/medusa-process"
 import type { PostgresConnection } from "../../../scripts/lib/postgres"
 import { checkoutWithCip } from "../../../scripts/lib/storefront"
 import { SANDBOX_DEFAULTS } from "../../../sandbox/server"
@@ -89,18 +89,6 @@ export function storeRunEnv(o: { databaseUrl: string; medusaUrl: string; sandbox
     JWT_SECRET: `${o.label}-jwt`,
     COOKIE_SECRET: `${o.label}-cookie`,
   })
-}
-
-/** Polls `url` until it answers 2xx, or the child dies, or `ms` pass. */
-export async function waitForHttp(url: string, child: GroupChild, ms: number): Promise<void> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    if (!child.running) throw new Error(`${path.basename(child.logFile, ".log")} exited before ${url} answered:\n${tail(child.logFile, 40)}`)
-    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)
-    if (ok) return
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${ms / 1000} s:\n${tail(child.logFile, 40)}`)
-    await new Promise((r) => setTimeout(r, 500))
-  }
 }
 
 const round = (n: number) => Math.round(n * 100) / 100
