@@ -15,11 +15,13 @@ import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
 import { type RefundResultOutcome, applyRefundResultWorkflow } from "./apply-refund-result"
 import { cancelExpiredSessionStep } from "./steps/cancel-expired-session"
 import { confirmCapturedStep } from "./steps/confirm-captured"
-import { applyLatePaymentStep, lateCipTarget, latePaymentLockKey } from "./late-payment"
+import { lateCipTarget, latePaymentLockKey } from "../lib/renewal/late-payment"
+import { applyLatePaymentStep } from "./steps/apply-late-payment"
 import { isOverpaymentRefundId } from "../lib/renewal/overpayment"
 import { type NotificationMark, markNotificationStep } from "./steps/mark-notification"
 import { settleOverpaymentRefundStep } from "./steps/settle-overpayment-refund"
-import { markRenewedCipPaidStep, renewOnExpiryStep } from "./renew-cip"
+import { markRenewedCipPaidStep } from "./steps/mark-renewed-cip-paid"
+import { renewOnExpiryStep } from "./steps/renew-on-expiry"
 
 import { FAILPOINTS, failpoint } from "../lib/failpoints"
 import { isPagoEfectivoProvider } from "../lib/pagoefectivo/provider-id"
@@ -28,7 +30,7 @@ export { PROVIDER_ID_PREFIX, isPagoEfectivoProvider } from "../lib/pagoefectivo/
 export type NotificationTarget =
   | { kind: "cip.paid"; notification_id: string; session_id: string; amount: number }
   | { kind: "cip.expired"; notification_id: string; session_id: string; order_id: string | null; cancel_order: boolean }
-  /** A cip.paid of a CIP that a renewal replaced (or of a renewed CIP withdrawn): captured or an overpayment (see late-payment.ts). */
+  /** A cip.paid of a CIP that a renewal replaced (or of a renewed CIP withdrawn): captured or an overpayment (see src/lib/renewal/late-payment.ts). */
   | { kind: "cip.late_paid"; notification_id: string; cip: string; order_id: string }
   /** The result of an overpayment's refund (see overpayment.ts). */
   | { kind: "overpayment.refund"; notification_id: string; refund_id: string; status: "completed" | "rejected"; reference_id: string | null; reason: string | null }
@@ -231,7 +233,7 @@ export async function applyNotification(container: MedusaContainer, id: string):
   try {
     const run = async () => (await processPagoEfectivoNotificationWorkflow(container).run({ input: { id } })).result
     // a cip.paid of a renewed order's CIP: one at a time per order (the replaced and the renewed
-    // CIP can both be paid; see late-payment.ts), also against a renewal
+    // CIP can both be paid; see src/lib/renewal/late-payment.ts), also against a renewal
     const stored = await pe.retrievePagoEfectivoNotification(id, { select: ["event_type", "cip"] })
     const lockKey = stored.event_type === "cip.paid" && stored.cip ? await latePaymentLockKey(pe, stored.cip) : null
     const result = lockKey ? await container.resolve(Modules.LOCKING).execute(lockKey, run, { timeout: 120 }) : await run()
