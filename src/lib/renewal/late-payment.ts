@@ -3,6 +3,7 @@ import { ContainerRegistrationKeys, MathBN, Modules, PaymentActions } from "@med
 import { processPaymentWorkflow } from "@medusajs/medusa/core-flows"
 import { CIP_CODES, type CipNotification, PagoEfectivoError, cipState } from "../pagoefectivo"
 import { FAILPOINTS, failpoint } from "../failpoints"
+import { AWAITING_PAYMENT_SESSION_STATUSES } from "../pagoefectivo/provider-id"
 import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
 import { ORDER_FIELDS, type OrderRow, currentCipSession, renewalLockKey } from "./renew-order"
@@ -64,7 +65,7 @@ export async function applyLatePayment(container: MedusaContainer, cip: string):
 
   const order = await orderOf()
   const live = order && order.status !== "canceled" && !capturedCip(order) ? currentCipSession(order) : null
-  const unpaid = !!live && ["pending", "pending_authorization", "requires_more"].includes(live.session.status)
+  const unpaid = !!live && AWAITING_PAYMENT_SESSION_STATUSES.includes(live.session.status)
   // the live session holds this CIP already when an earlier run withdrew the renewed one
   let capture = unpaid && String(live!.session.data!.cip) === cip
   if (unpaid && !capture) {
