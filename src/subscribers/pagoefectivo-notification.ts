@@ -5,7 +5,7 @@ import { NOTIFICATION_RECEIVED_EVENT } from "../lib/pagoefectivo/events"
 import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
 import { recordIfOutside } from "../lib/refunds/outside-refund"
-import { applyNotification } from "../workflows/process-notification"
+import { applyNotification } from "../lib/notifications/apply-notification"
 
 /**
  * This process's queue of notifications to apply: at most the option `notificationConcurrency`

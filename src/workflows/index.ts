@@ -7,8 +7,10 @@
  * call, which wrap them with the plugin's locking and bookkeeping. Steps and helpers that are not
  * listed here are internal.
  */
-export { processPagoEfectivoNotificationWorkflow, applyNotification, isPagoEfectivoProvider, PROVIDER_ID_PREFIX } from "./process-notification"
+export { processPagoEfectivoNotificationWorkflow } from "./process-notification"
 export type { NotificationTarget } from "./process-notification"
+export { applyNotification } from "../lib/notifications/apply-notification"
+export { isPagoEfectivoProvider, PROVIDER_ID_PREFIX } from "../lib/pagoefectivo/provider-id"
 
 export { applyRefundResultWorkflow } from "./apply-refund-result"
 export type { RefundResultInput, RefundResultOutcome } from "./apply-refund-result"

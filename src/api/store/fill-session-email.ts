@@ -1,6 +1,6 @@
 import type { MedusaNextFunction, MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { PROVIDER_ID_PREFIX } from "../../workflows/process-notification"
+import { PROVIDER_ID_PREFIX } from "../../lib/pagoefectivo/provider-id"
 
 /**
  * PagoEfectivo needs the shopper's email on every CIP, but Medusa gives payment providers the

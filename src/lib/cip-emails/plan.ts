@@ -9,7 +9,7 @@ import { formatCipAmount, formatLimaDateTime } from "../cip/format"
  * The CIP by email, through Medusa's Notification module (channel "email"): the instructions when
  * an order awaiting a PagoEfectivo payment is placed (src/subscribers/pagoefectivo-order-placed.ts)
  * and one reminder before the CIP expires (src/jobs/pagoefectivo-cip-reminders.ts), and the
- * fresh CIP of a renewed order (src/workflows/renew-cip.ts).
+ * fresh CIP of a renewed order (src/lib/renewal/renew-order.ts).
  *
  * Once per CIP, across workers and redelivered events: each email carries the idempotency key
  * `pagoefectivo:cip-<kind>:<cip>`, and Medusa's notification table holds a unique index on that

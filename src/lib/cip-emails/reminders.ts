@@ -4,7 +4,7 @@ import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
 import { emailCip } from "./email-cip"
 import type { CipEmailResult } from "./plan"
-import { PROVIDER_ID_PREFIX } from "../../workflows/process-notification"
+import { PROVIDER_ID_PREFIX } from "../pagoefectivo/provider-id"
 
 const PAGE = 200
 

@@ -7,7 +7,8 @@ import { FAILPOINTS, failpoint } from "../failpoints"
 import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
 import { type RefundRecord, leaseHeld } from "../../modules/pagoefectivo/ledger"
 import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
-import { PROVIDER_ID_PREFIX, applyNotification } from "../../workflows/process-notification"
+import { applyNotification } from "../notifications/apply-notification"
+import { AWAITING_PAYMENT_SESSION_STATUSES, PROVIDER_ID_PREFIX } from "../pagoefectivo/provider-id"
 import { booksBlockedBy, booksOf, convergeBooks, convergeEach } from "../books/converge"
 import { completeRefundsWorkflow } from "../../workflows/complete-refunds"
 import { STALE_AFTER_SECONDS } from "../refunds/refund-once"
@@ -370,7 +371,7 @@ async function waitingSessions(container: MedusaContainer, after: string | null,
     fields: ["id", "data", "provider_id"],
     filters: {
       provider_id: { $like: `${PROVIDER_ID_PREFIX}%` },
-      status: ["pending", "pending_authorization"],
+      status: [...AWAITING_PAYMENT_SESSION_STATUSES],
       created_at: { $lt: new Date(Date.now() - olderThanMinutes * 60_000) },
       ...(after ? { id: { $gt: after } } : {}),
     } as any,

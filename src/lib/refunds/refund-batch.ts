@@ -6,7 +6,7 @@ import { readMoney } from "../money"
 import { forEachLimited } from "../concurrency"
 import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
-import { isPagoEfectivoProvider } from "../../workflows/process-notification"
+import { isPagoEfectivoProvider } from "../pagoefectivo/provider-id"
 import { type RefundOnceResult, loadPayments, refundOnce } from "./refund-once"
 
 export const MAX_BATCH_ITEMS = 500

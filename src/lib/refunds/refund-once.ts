@@ -5,7 +5,7 @@ import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
 import { COUNTED_STATUSES, type RefundRecord } from "../../modules/pagoefectivo/ledger"
 import type { NewRefundRequest, RefundRequestOutcome, RefundRequestRow } from "../../modules/pagoefectivo/refund-requests"
 import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
-import { isPagoEfectivoProvider } from "../../workflows/process-notification"
+import { isPagoEfectivoProvider } from "../pagoefectivo/provider-id"
 
 /** A payment as the keyed refunds need it. */
 export type PaymentFacts = {

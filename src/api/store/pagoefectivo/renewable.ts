@@ -1,7 +1,7 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { PagoEfectivoCip } from "../../../lib/cip/read"
-import { renewalsLeft } from "../../../workflows/renew-cip"
+import { renewalsLeft } from "../../../lib/renewal/renew-order"
 
 /**
  * For an order's CIP that has expired (PagoEfectivo said so, or its expiry has passed): whether a

@@ -7,7 +7,7 @@ export const OVERPAYMENT_REFUND_STATUSES = ["requested", "pending", "completed",
 export type OverpaymentRefundStatus = (typeof OVERPAYMENT_REFUND_STATUSES)[number]
 
 /**
- * Every CIP of an order that has had more than one (see src/workflows/renew-cip.ts): Medusa deletes the
+ * Every CIP of an order that has had more than one (see src/lib/renewal/renew-order.ts): Medusa deletes the
  * payment session of an expired CIP when it creates the fresh one, so the order's CIP history,
  * and what a late payment of an old CIP belongs to, are kept here.
  *

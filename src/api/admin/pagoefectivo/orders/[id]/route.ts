@@ -5,7 +5,7 @@ import { PAGOEFECTIVO_MODULE } from "../../../../../modules/pagoefectivo"
 import type { CipRecordStatus } from "../../../../../modules/pagoefectivo/models/cip"
 import type { RefundRequestStatus } from "../../../../../modules/pagoefectivo/models/refund-request"
 import type PagoEfectivoModuleService from "../../../../../modules/pagoefectivo/service"
-import { isPagoEfectivoProvider } from "../../../../../workflows/process-notification"
+import { isPagoEfectivoProvider } from "../../../../../lib/pagoefectivo/provider-id"
 import { ID_PATTERN, type CipView, type RefundView, cipView, parseOr400, refundView } from "../view"
 
 const Params = z.object({ id: z.string().regex(ID_PATTERN, "must be an order id") })

@@ -4,7 +4,7 @@ import { z } from "zod"
 import { PAGOEFECTIVO_MODULE } from "../../../../../../modules/pagoefectivo"
 import type PagoEfectivoModuleService from "../../../../../../modules/pagoefectivo/service"
 import { recordIfOutside } from "../../../../../../lib/refunds/outside-refund"
-import { applyNotification } from "../../../../../../workflows/process-notification"
+import { applyNotification } from "../../../../../../lib/notifications/apply-notification"
 import { ID_PATTERN, parseOr400, sendConflict } from "../../../orders/view"
 import { type NotificationView, notificationView } from "../../view"
 

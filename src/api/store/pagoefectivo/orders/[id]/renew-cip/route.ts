@@ -4,7 +4,7 @@ import { z } from "zod"
 import { PagoEfectivoError } from "../../../../../../lib/pagoefectivo"
 import type { StorePagoEfectivoRenewResponse } from "../../../../../../lib/cip/read"
 import { parseOr400 } from "../../../../../admin/pagoefectivo/orders/view"
-import { emailRenewedCip, renewOrderCip } from "../../../../../../workflows/renew-cip"
+import { emailRenewedCip, renewOrderCip } from "../../../../../../lib/renewal/renew-order"
 import { Params, Query, type Request, load } from "../../../cip-status"
 
 /** Nothing is read from the body; anything there is refused rather than ignored. */
@@ -17,7 +17,7 @@ const REFUSALS = {
 
 /**
  * POST /store/pagoefectivo/orders/:id/renew-cip — a fresh CIP for the shopper's order whose CIP
- * expired (see src/workflows/renew-cip.ts). The same ownership as GET …/orders/:id (the same
+ * expired (see src/lib/renewal/renew-order.ts). The same ownership as GET …/orders/:id (the same
  * 404 for an order that is not the shopper's or not paid with PagoEfectivo). Idempotent: while
  * the order's CIP is payable (a fresh one included), it is the answer and nothing is issued, so
  * two presses, also at once (serialized per order), make one CIP.

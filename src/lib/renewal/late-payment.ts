@@ -1,13 +1,13 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MathBN, Modules, PaymentActions } from "@medusajs/framework/utils"
-import { StepResponse, createStep } from "@medusajs/framework/workflows-sdk"
 import { processPaymentWorkflow } from "@medusajs/medusa/core-flows"
-import { CIP_CODES, type CipNotification, PagoEfectivoError, cipState } from "../lib/pagoefectivo"
-import { FAILPOINTS, failpoint } from "../lib/failpoints"
-import { PAGOEFECTIVO_MODULE } from "../modules/pagoefectivo"
-import type PagoEfectivoModuleService from "../modules/pagoefectivo/service"
-import { ORDER_FIELDS, type OrderRow, currentCipSession, renewalLockKey } from "./renew-cip"
-import { assertCaptured } from "./steps/confirm-captured"
+import { CIP_CODES, type CipNotification, PagoEfectivoError, cipState } from "../pagoefectivo"
+import { FAILPOINTS, failpoint } from "../failpoints"
+import { AWAITING_PAYMENT_SESSION_STATUSES } from "../pagoefectivo/provider-id"
+import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
+import type PagoEfectivoModuleService from "../../modules/pagoefectivo/service"
+import { ORDER_FIELDS, type OrderRow, currentCipSession, renewalLockKey } from "./renew-order"
+import { assertCaptured } from "../../workflows/steps/confirm-captured"
 
 /**
  * A cip.paid of a CIP that a renewal replaced (its payment session is gone: Medusa deleted it
@@ -20,7 +20,7 @@ import { assertCaptured } from "./steps/confirm-captured"
  * - another CIP of the order is captured, or is paid at PagoEfectivo (its own cip.paid captures
  *   it), or the order is canceled: this money is never captured on the order (so Medusa's books
  *   never show more than the order's total); it is recorded as an overpayment, shown in the
- *   needs-attention queue and refunded with one press (src/lib/renewal/overpayment.ts).
+ *   needs-attention queue and refunded with one press (overpayment.ts).
  * Every cip.paid of a renewed order's CIP is applied under the order's renewal lock (see
  * applyNotification), so the two CIPs' payments, and a renewal, are decided one at a time.
  */
@@ -65,7 +65,7 @@ export async function applyLatePayment(container: MedusaContainer, cip: string):
 
   const order = await orderOf()
   const live = order && order.status !== "canceled" && !capturedCip(order) ? currentCipSession(order) : null
-  const unpaid = !!live && ["pending", "pending_authorization", "requires_more"].includes(live.session.status)
+  const unpaid = !!live && AWAITING_PAYMENT_SESSION_STATUSES.includes(live.session.status)
   // the live session holds this CIP already when an earlier run withdrew the renewed one
   let capture = unpaid && String(live!.session.data!.cip) === cip
   if (unpaid && !capture) {
@@ -128,8 +128,3 @@ async function pointSessionAt(container: MedusaContainer, sessionId: string, rec
     },
   })
 }
-
-/** A paid CIP of a renewed order, not its live session's: captured, or recorded as an overpayment (once: a redelivery finds it so and changes nothing). */
-export const applyLatePaymentStep = createStep("pagoefectivo-record-late-payment", async ({ cip }: { cip: string }, { container }) => {
-  return new StepResponse(await applyLatePayment(container, cip))
-})
