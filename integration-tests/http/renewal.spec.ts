@@ -356,6 +356,33 @@ medusaIntegrationTestRunner({
         expect((await shop.call("POST", `/admin/pagoefectivo/overpayments/${fresh}/refund`, {})).status).toBe(404)
       })
 
+      it("PagoEfectivo's final word that arrives while the press is still writing the answer (pending) stands (forced interleaving)", async () => {
+        const { old } = await overpaidOrder()
+        const answered = holdAtFailpoint(FAILPOINTS.overpaymentRefundAnswered, (c) => c.cip === old)
+        let press: Promise<any> | undefined
+        try {
+          press = shop.call("POST", `/admin/pagoefectivo/overpayments/${old}/refund`, {})
+          expect(await answered.reached).toMatchObject({ refund_id: `peover_${old}`, status: "pending" })
+          // the answer ("pending") is not written yet; PagoEfectivo completes the refund and notifies
+          await sandbox.call("POST", `/__sandbox/refunds/peover_${old}/complete`, { wait: true })
+          await eventually(async () => (await shop.pe().listPagoEfectivoNotifications({ event_type: "refund.completed" })).length > 0, { what: "refund.completed stored" })
+          // its settlement waits for the press: it is not applied while the press holds the refund
+          const settled = await eventually(async () => ((await recordOf(old))?.refund_status === "completed" ? "applied" : null), { what: "settled", timeoutMs: 4_000 }).catch(() => "waiting")
+          expect(settled).toBe("waiting")
+        } finally {
+          answered.release()
+        }
+        expect((await press!).body.refund).toMatchObject({ status: "pending", refund_id: `peover_${old}`, already: false })
+        const record = await eventually(async () => {
+          const r = await recordOf(old)
+          return r?.refund_status === "completed" ? r : null
+        }, { what: "the final word on the record" })
+        expect(record.refunded_at).toBeTruthy()
+        const [n] = await shop.pe().listPagoEfectivoNotifications({ event_type: "refund.completed" })
+        expect(n.status).toBe("processed")
+        expect((await sandbox.state()).refunds).toHaveLength(1)
+      })
+
       it("a refund PagoEfectivo rejected is asked for again, only after that final rejection, under a new refundId; never two live refunds", async () => {
         const { old } = await overpaidOrder()
         const press = (body: Record<string, unknown> = {}) => shop.call("POST", `/admin/pagoefectivo/overpayments/${old}/refund`, body)

@@ -104,6 +104,8 @@ export const FAILPOINTS = {
   reconcileLocked: "reconcile.locked",
   /** A replaced CIP was paid first: the renewed one is withdrawn at PagoEfectivo, the order not yet captured with the paid one (context: cip, renewed, order_id). */
   latePaymentCapturing: "late-payment.capturing",
+  /** An overpayment's refund has PagoEfectivo's answer, not yet written on its CIP record (context: cip, refund_id, status). */
+  overpaymentRefundAnswered: "overpayment-refund.answered",
   /** A CIP notification's target is resolved, not yet applied (context: id, kind, cip). */
   notificationResolved: "notification.resolved",
   /** A batch of notifications is about to be written (context: `queued()`, how many wait behind it). */

@@ -1,5 +1,6 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
+import { FAILPOINTS, failpoint } from "../failpoints"
 import { PagoEfectivoError } from "../pagoefectivo"
 import { toWireAmount } from "../pagoefectivo/amount"
 import { PAGOEFECTIVO_MODULE } from "../../modules/pagoefectivo"
@@ -35,8 +36,15 @@ const REASON = "Pago de un CIP reemplazado por uno nuevo"
 
 /** `retry`: a new refund after PagoEfectivo's final rejection of the previous one (refused otherwise). */
 export async function refundOverpayment(container: MedusaContainer, cip: string, { retry = false }: { retry?: boolean } = {}): Promise<OverpaymentRefundResult> {
-  return container.resolve(Modules.LOCKING).execute(`pagoefectivo:overpayment:${cip}`, () => refundLocked(container, cip, retry), { timeout: 60 })
+  return container.resolve(Modules.LOCKING).execute(overpaymentLockKey(cip), () => refundLocked(container, cip, retry), { timeout: 60 })
 }
+
+/**
+ * One overpayment's refund is asked for, answered and settled one at a time, across processes:
+ * PagoEfectivo's final notification can arrive while the call that made the refund is still
+ * writing its answer ("pending"), and must not be overwritten by it.
+ */
+const overpaymentLockKey = (cip: string) => `pagoefectivo:overpayment:${cip}`
 
 async function refundLocked(container: MedusaContainer, cip: string, retry: boolean): Promise<OverpaymentRefundResult> {
   const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
@@ -77,6 +85,7 @@ async function refundLocked(container: MedusaContainer, cip: string, retry: bool
       currency: record.currency_code.toUpperCase() as "PEN" | "USD",
       reason: REASON,
     })
+    await failpoint(FAILPOINTS.overpaymentRefundAnswered, { cip, refund_id: refundId, status: data.status })
     await settle(pe, record.id, data.status, data.referenceId ?? null, data.status === "rejected" ? (data.reason ?? "rejected by PagoEfectivo") : null)
     logger.info(`pagoefectivo: overpayment of CIP ${cip} (order ${record.order_id}) refunded: ${data.status}`)
     if (data.status === "rejected") return { status: "rejected", refund_id: refundId, message: data.reason ?? "PagoEfectivo rejected the refund" }
@@ -110,6 +119,18 @@ export async function settleOverpaymentRefund(
   reason: string | null
 ): Promise<{ applied: boolean; reason: string }> {
   const pe = container.resolve<PagoEfectivoModuleService>(PAGOEFECTIVO_MODULE)
+  const [found] = await pe.listPagoEfectivoCips({ refund_id: refundId }, { select: ["cip"] })
+  if (!found) return { applied: false, reason: `no overpayment refund ${refundId}` }
+  return container.resolve(Modules.LOCKING).execute(overpaymentLockKey(found.cip), () => settleLocked(pe, refundId, status, reference, reason), { timeout: 120 })
+}
+
+async function settleLocked(
+  pe: PagoEfectivoModuleService,
+  refundId: string,
+  status: "completed" | "rejected",
+  reference: string | null,
+  reason: string | null
+): Promise<{ applied: boolean; reason: string }> {
   const [record] = await pe.listPagoEfectivoCips({ refund_id: refundId })
   if (!record) return { applied: false, reason: `no overpayment refund ${refundId}` }
   if (record.refund_status === "completed" || record.refund_status === "rejected") {
